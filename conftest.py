@@ -1,0 +1,20 @@
+"""Test-session set-up shared by the unit tests and the nbval lecture runs.
+
+Environment variables set here are inherited by every kernel that nbval, nbclient or nbgrader starts.
+"""
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+# Quiet TensorFlow: both are needed to silence the oneDNN banner on stderr (nbgrader zeroes a test cell on stderr).
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+# Headless plotting.
+os.environ.setdefault("MPLBACKEND", "Agg")
+# Lectures shrink their workload (fewer epochs/samples) under the test suite; set NN_COURSE_FAST=0 for full runs.
+os.environ.setdefault("NN_COURSE_FAST", "1")
+# Offline data: use ../shared/data beside the checkout when nothing else was configured (that is what CI does).
+_shared = ROOT.parent / "shared" / "data"
+if "NN_COURSE_DATA" not in os.environ and (_shared / "mnist").is_dir():
+    os.environ["NN_COURSE_DATA"] = str(_shared)
