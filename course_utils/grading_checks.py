@@ -1,0 +1,147 @@
+"""Checks used by the assignments' test cells: each names the first wrong thing it finds.
+
+Every check returns ``None`` when the value is right and raises ``AssertionError`` otherwise, with a message that
+says what was wrong and what was expected, e.g.::
+
+    dW has shape (3, 2), expected (2, 3)
+    db[1] = 0.5, expected 0.25 (relative error 0.5)
+
+The relative error of a value ``a`` against an expected ``e`` is ``|a - e| / max(|a|, |e|)``: 0 when they agree,
+1 when one of them is 0 or they have opposite signs.
+A value passes when ``|a - e| <= atol + rtol * |e|`` for every entry (the test used by ``numpy.allclose``).
+"""
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "relative_error",
+    "check_type",
+    "check_shape",
+    "check_array",
+    "check_scalar",
+    "check_gradient",
+    "check_unchanged",
+]
+
+
+def relative_error(actual, expected):
+    """Return ``|actual - expected| / max(|actual|, |expected|)`` entrywise (0 where both are 0).
+
+    actual, expected: arrays of the same shape (or scalars).
+    """
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    scale = np.maximum(np.abs(actual), np.abs(expected))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        err = np.where(scale > 0, np.abs(actual - expected) / np.where(scale > 0, scale, 1.0), 0.0)
+    return err
+
+
+def _fmt(x):
+    """Format a number for a feedback message: 6 significant digits."""
+    if isinstance(x, (bool, np.bool_)):
+        return str(bool(x))
+    return f"{float(x):.6g}"
+
+
+def _entry(name, index):
+    """``name[i, j]`` for a multi-index, ``name`` for a scalar."""
+    if not index:
+        return name
+    return f"{name}[{', '.join(str(int(i)) for i in index)}]"
+
+
+def check_type(name, actual, expected_type):
+    """Fail unless ``actual`` is an instance of ``expected_type`` (a type or a tuple of types)."""
+    if not isinstance(actual, expected_type):
+        if isinstance(expected_type, tuple):
+            wanted = " or ".join(t.__name__ for t in expected_type)
+        else:
+            wanted = expected_type.__name__
+        raise AssertionError(f"{name} should be a {wanted}, got {type(actual).__name__}")
+
+
+def check_shape(name, actual, expected_shape):
+    """Fail unless ``actual`` is a NumPy array of shape ``expected_shape`` (a tuple)."""
+    if not isinstance(actual, np.ndarray):
+        raise AssertionError(
+            f"{name} should be a NumPy array of shape {tuple(expected_shape)}, got {type(actual).__name__}"
+        )
+    if actual.shape != tuple(expected_shape):
+        raise AssertionError(f"{name} has shape {actual.shape}, expected {tuple(expected_shape)}")
+
+
+def check_array(name, actual, expected, *, rtol=1e-6, atol=1e-9):
+    """Fail unless ``actual`` is an array with the shape of ``expected`` and entries close to it.
+
+    name: how the feedback calls the value, e.g. ``"dW"``.
+    actual: the student's array; expected: the reference array (any shape).
+    rtol, atol: relative and absolute tolerance, as in ``numpy.allclose``.
+    The message names the shape if it differs, else the entry with the largest error.
+    """
+    expected = np.asarray(expected)
+    check_shape(name, actual, expected.shape)
+    if not np.issubdtype(actual.dtype, np.number) and actual.dtype != np.bool_:
+        raise AssertionError(f"{name} should hold numbers, got an array of dtype {actual.dtype}")
+    a = actual.astype(np.float64)
+    e = expected.astype(np.float64)
+    bad = ~np.isfinite(a) & np.isfinite(e)
+    if bad.any():
+        index = tuple(np.argwhere(bad)[0])
+        raise AssertionError(f"{_entry(name, index)} is {a[index]}, expected {_fmt(e[index])}")
+    with np.errstate(invalid="ignore"):
+        excess = np.abs(a - e) - (atol + rtol * np.abs(e))
+    excess = np.where(np.isnan(excess), 0.0, excess)  # nan where both are inf of the same sign
+    if (excess > 0).any():
+        index = np.unravel_index(int(np.argmax(excess)), excess.shape) if excess.ndim else ()
+        err = relative_error(a[index], e[index])
+        n_wrong = int((excess > 0).sum())
+        also = f"; {n_wrong} of {excess.size} entries are wrong" if excess.size > 1 else ""
+        raise AssertionError(
+            f"{_entry(name, index)} = {_fmt(a[index])}, expected {_fmt(e[index])} "
+            f"(relative error {_fmt(err)}){also}"
+        )
+
+
+def check_scalar(name, actual, expected, *, rtol=1e-6, atol=1e-9):
+    """Fail unless ``actual`` is a single real number close to ``expected``.
+
+    Python numbers, NumPy scalars and 0-d arrays count as single numbers; an array of shape ``(1,)`` does not.
+    """
+    if isinstance(actual, np.ndarray):
+        if actual.ndim != 0:
+            raise AssertionError(f"{name} should be a single number, got an array of shape {actual.shape}")
+        actual = actual[()]
+    if not isinstance(actual, (numbers.Real, np.number)) or isinstance(actual, (bool, np.bool_)):
+        raise AssertionError(f"{name} should be a number, got {type(actual).__name__}")
+    a, e = float(actual), float(expected)
+    if not np.isfinite(a):
+        raise AssertionError(f"{name} is {a}, expected {_fmt(e)}")
+    if abs(a - e) > atol + rtol * abs(e):
+        raise AssertionError(f"{name} = {_fmt(a)}, expected {_fmt(e)} (relative error {_fmt(relative_error(a, e))})")
+
+
+def check_gradient(name, analytic, f, x, *, df=None, rtol=1e-5, atol=1e-8, h=1e-5):
+    """Fail unless ``analytic`` matches the centred finite-difference gradient of ``f`` at ``x``.
+
+    name: e.g. ``"dW1"``.
+    analytic: the student's gradient, same shape as ``x``.
+    f: function of ``x`` returning a number (it may ignore its argument and read ``x`` through a closure: ``x`` is
+        perturbed in place, entry by entry, and restored).
+    x: the float64 array the gradient is taken with respect to.
+    df: optional upstream gradient, the shape of ``f(x)``; then the gradient of ``sum(f(x) * df)`` is the reference
+        (the check of a layer's backward pass for a given ``dout``).
+    """
+    from course_utils.gradcheck import numerical_gradient
+
+    numerical = numerical_gradient(f, x, h=h, df=df)
+    check_array(name, analytic, numerical, rtol=rtol, atol=atol)
+
+
+def check_unchanged(name, before, after):
+    """Fail if an input array was modified in place (``before`` is a copy taken before the call)."""
+    if not np.array_equal(before, after):
+        raise AssertionError(
+            f"your function modified its input {name} in place; compute a new array instead (e.g. w = w + ...)"
+        )
