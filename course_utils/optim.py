@@ -1,0 +1,156 @@
+"""Optimizers: first-order update rules for a dict of parameters.
+
+Interface, shared by every optimizer of this module::
+
+    optimizer = Adam(learning_rate=1e-3)
+    state = None                                   # or {}: each optimizer keeps its own entries in it
+    for each mini-batch:
+        loss, grads = model.loss(X_batch, y_batch)
+        state = optimizer.update(model.params, grads, state)
+
+``params`` and ``grads`` are dicts with the same keys ("W1", "b1", ...) and arrays of the same shapes. ``update``
+changes the arrays of ``params`` IN PLACE (so a model holding them sees the new values) and returns the state for
+the next call: a dict such as ``{"velocity": {...}}`` (Momentum) or ``{"t": 3, "m": {...}, "v": {...}}`` (Adam).
+SGD needs no state. The update rules, with learning rate ``lr`` and gradient ``g`` of one parameter ``w``:
+
+* SGD:      ``w -= lr * g``
+* Momentum: ``v = momentum * v - lr * g;  w += v``   (classical momentum, ``v`` starts at 0)
+* Adam:     ``m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g**2;  t += 1``
+            ``w -= lr * (m / (1 - beta1**t)) / (sqrt(v / (1 - beta2**t)) + epsilon)``   (bias-corrected)
+
+Weight decay (L2) is not an optimizer's business here: it is part of the model's loss (see ``models.MLP``).
+"""
+import numpy as np
+
+from ._validation import check_positive_number
+
+__all__ = ["SGD", "Momentum", "Adam", "get_optimizer"]
+
+
+def _check_params_and_grads(params, grads):
+    if not isinstance(params, dict) or not isinstance(grads, dict):
+        raise TypeError("params and grads must be dicts of arrays with the same keys, e.g. {'W1': ..., 'b1': ...}; "
+                        f"got {type(params).__name__} and {type(grads).__name__}.")
+    if set(params) != set(grads):
+        raise ValueError(f"params and grads must have the same keys; params has {sorted(params)} "
+                         f"but grads has {sorted(grads)}.")
+    for name, value in params.items():
+        if not isinstance(value, np.ndarray) or value.dtype != np.float64:
+            raise TypeError(f"params[{name!r}] must be a float64 NumPy array (it is updated in place); "
+                            f"got {type(value).__name__}{' of dtype ' + str(value.dtype) if hasattr(value, 'dtype') else ''}.")
+        grad = np.asarray(grads[name])
+        if grad.shape != value.shape:
+            raise ValueError(f"grads[{name!r}] has shape {grad.shape} but params[{name!r}] has shape {value.shape}; "
+                             f"expected grads[{name!r}] of shape {value.shape}.")
+
+
+def _check_state(state):
+    if state is None:
+        return {}
+    if not isinstance(state, dict):
+        raise TypeError(f"state must be the dict returned by the previous update (or None); got {type(state).__name__}.")
+    return state
+
+
+class SGD:
+    """Plain (stochastic) gradient descent: ``w -= learning_rate * g``. Keeps no state."""
+
+    def __init__(self, learning_rate=0.1):
+        self.learning_rate = check_positive_number(learning_rate, "learning_rate")
+
+    def update(self, params, grads, state=None):
+        """Update ``params`` in place from ``grads`` (dicts of arrays, same keys and shapes); return the state."""
+        _check_params_and_grads(params, grads)
+        state = _check_state(state)
+        for name, w in params.items():
+            w -= self.learning_rate * grads[name]
+        return state
+
+    def __repr__(self):
+        return f"SGD(learning_rate={self.learning_rate:g})"
+
+
+class Momentum:
+    """Classical momentum: a velocity ``v`` accumulates past gradients, ``v = momentum v - lr g; w += v``.
+
+    state: {"velocity": {name: array}}, started at zero.
+    """
+
+    def __init__(self, learning_rate=0.1, momentum=0.9):
+        self.learning_rate = check_positive_number(learning_rate, "learning_rate")
+        self.momentum = check_positive_number(momentum, "momentum", allow_zero=True)
+        if self.momentum >= 1:
+            raise ValueError(f"momentum must be in [0, 1), typically 0.9; got {momentum!r}.")
+
+    def update(self, params, grads, state=None):
+        """Update ``params`` in place from ``grads``; return the state holding the velocities."""
+        _check_params_and_grads(params, grads)
+        state = _check_state(state)
+        velocity = state.setdefault("velocity", {})
+        for name, w in params.items():
+            v = velocity.get(name, np.zeros_like(w))
+            v = self.momentum * v - self.learning_rate * grads[name]
+            w += v
+            velocity[name] = v
+        return state
+
+    def __repr__(self):
+        return f"Momentum(learning_rate={self.learning_rate:g}, momentum={self.momentum:g})"
+
+
+class Adam:
+    """Adam (Kingma & Ba, 2015): momentum on the gradient and per-parameter step sizes, both bias-corrected.
+
+    state: {"t": number of updates so far, "m": {name: first moment}, "v": {name: second moment}}.
+    Defaults are those of Keras (the paper uses epsilon=1e-8).
+    """
+
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7):
+        self.learning_rate = check_positive_number(learning_rate, "learning_rate")
+        for name, beta in [("beta1", beta1), ("beta2", beta2)]:
+            if check_positive_number(beta, name, allow_zero=True) >= 1:
+                raise ValueError(f"{name} must be in [0, 1); got {beta!r}.")
+        self.beta1, self.beta2 = float(beta1), float(beta2)
+        self.epsilon = check_positive_number(epsilon, "epsilon")
+
+    def update(self, params, grads, state=None):
+        """Update ``params`` in place from ``grads``; return the state holding t and the two moment estimates."""
+        _check_params_and_grads(params, grads)
+        state = _check_state(state)
+        t = state["t"] = state.get("t", 0) + 1
+        m, v = state.setdefault("m", {}), state.setdefault("v", {})
+        for name, w in params.items():
+            g = grads[name]
+            m[name] = self.beta1 * m.get(name, 0.0) + (1 - self.beta1) * g
+            v[name] = self.beta2 * v.get(name, 0.0) + (1 - self.beta2) * g ** 2
+            m_hat = m[name] / (1 - self.beta1 ** t)
+            v_hat = v[name] / (1 - self.beta2 ** t)
+            w -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon)
+        return state
+
+    def __repr__(self):
+        return (f"Adam(learning_rate={self.learning_rate:g}, beta1={self.beta1:g}, beta2={self.beta2:g}, "
+                f"epsilon={self.epsilon:g})")
+
+
+_OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
+
+
+def get_optimizer(optimizer, learning_rate=None):
+    """Return an optimizer object from a name ("sgd", "momentum", "adam") or an optimizer object.
+
+    learning_rate: used with a name (None: the optimizer's default); must be None with an object, which has its own.
+    """
+    if isinstance(optimizer, str):
+        key = optimizer.lower()
+        if key not in _OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {optimizer!r}; expected one of {sorted(_OPTIMIZERS)} "
+                             "or an optimizer object such as Adam(learning_rate=1e-3).")
+        return _OPTIMIZERS[key]() if learning_rate is None else _OPTIMIZERS[key](learning_rate=learning_rate)
+    if callable(getattr(optimizer, "update", None)):
+        if learning_rate is not None:
+            raise ValueError(f"learning_rate={learning_rate!r} was given together with the optimizer object "
+                             f"{optimizer!r}; set the learning rate on the object instead.")
+        return optimizer
+    raise TypeError(f"optimizer must be 'sgd', 'momentum', 'adam' or an object with an update(params, grads, state) "
+                    f"method; got {type(optimizer).__name__}.")
