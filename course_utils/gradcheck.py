@@ -96,27 +96,30 @@ def rel_error(a, b, floor=1e-8):
 class GradientCheckReport:
     """The result of ``check_gradient``: where the analytic and numerical gradients disagree most.
 
-    Attributes: name, passed (bool, also ``bool(report)``), max_rel_error, index (the worst entry),
-    analytic and numeric (both gradients' values there), tol (the acceptable relative error), n_checked,
-    n_failed (entries above tol), analytic_grad and numeric_grad (the full arrays).
+    Attributes: name, passed (bool, also ``bool(report)``), index (the worst entry: the failing one with the largest
+    relative error if any fails, else the one with the largest relative error), max_rel_error, abs_error, analytic
+    and numeric (the errors and both gradients' values at that entry), tol (the
+    acceptable relative error), atol, n_checked, n_failed, analytic_grad and numeric_grad (the full arrays).
+    An entry agrees when its relative error is at most ``tol`` or its absolute error at most ``atol``: entries many
+    orders of magnitude smaller than the loss are below what finite differences can resolve.
     """
 
-    def __init__(self, name, analytic_grad, numeric_grad, tol, floor=1e-8):
+    def __init__(self, name, analytic_grad, numeric_grad, tol, atol=1e-10, floor=1e-8):
         errors = _elementwise_rel_error(analytic_grad, numeric_grad, floor)
-        self.name = name
-        self.analytic_grad = analytic_grad
-        self.numeric_grad = numeric_grad
-        self.tol = tol
-        self.n_checked = errors.size
+        abs_errors = np.abs(analytic_grad - numeric_grad)
+        failed = (errors > tol) & (abs_errors > atol)
+        self.name, self.tol, self.atol = name, tol, atol
+        self.analytic_grad, self.numeric_grad = analytic_grad, numeric_grad
+        self.n_checked, self.n_failed = errors.size, int(np.sum(failed))
+        self.passed = self.n_failed == 0
+        self.index, self.max_rel_error, self.analytic, self.numeric, self.abs_error = (), 0.0, 0.0, 0.0, 0.0
         if errors.size:
-            self.index = tuple(int(i) for i in np.unravel_index(np.argmax(errors), errors.shape))
+            worst = np.where(failed, errors, -1.0) if failed.any() else errors
+            self.index = tuple(int(i) for i in np.unravel_index(np.argmax(worst), errors.shape))
             self.max_rel_error = float(errors[self.index])
             self.analytic = float(analytic_grad[self.index])
             self.numeric = float(numeric_grad[self.index])
-        else:
-            self.index, self.max_rel_error, self.analytic, self.numeric = (), 0.0, 0.0, 0.0
-        self.n_failed = int(np.sum(errors > tol))
-        self.passed = self.n_failed == 0
+            self.abs_error = float(abs_errors[self.index])
 
     ok = property(lambda self: self.passed, doc="Alias of ``passed``.")
 
@@ -132,6 +135,9 @@ class GradientCheckReport:
             f"  acceptable: below {self.tol:.0e} (about {SMOOTH_TOL:.0e} for a smooth function in float64, "
             f"up to {KINK_TOL:.0e} near ReLU kinks)",
         ]
+        if self.passed and self.max_rel_error > self.tol:
+            lines.append(f"  (that entry's absolute error {self.abs_error:.1e} is below atol={self.atol:.0e}: too small "
+                         "for finite differences to resolve, so it counts as agreeing)")
         if not self.passed:
             lines.append(f"  {self.n_failed} of {self.n_checked} entries are above the tolerance; "
                          "the first thing to check is the analytic gradient at that index.")
@@ -139,13 +145,14 @@ class GradientCheckReport:
 
     def __repr__(self):
         return (f"GradientCheckReport(name={self.name!r}, passed={self.passed}, max_rel_error={self.max_rel_error:.2e}, "
-                f"index={self.index}, analytic={self.analytic:.6g}, numeric={self.numeric:.6g}, tol={self.tol:.0e})")
+                f"index={self.index}, analytic={self.analytic:.6g}, numeric={self.numeric:.6g}, tol={self.tol:.0e}, "
+                f"atol={self.atol:.0e})")
 
     def _repr_pretty_(self, printer, cycle):  # IPython/Jupyter shows the readable form
         printer.text(str(self))
 
 
-def check_gradient(f, x, analytic_grad, h=1e-5, tol=SMOOTH_TOL, name="x", df=None):
+def check_gradient(f, x, analytic_grad, h=1e-5, tol=SMOOTH_TOL, name="x", df=None, atol=1e-10):
     """Compare an analytic gradient with ``numerical_gradient(f, x, h)`` and return a readable report.
 
     f: function of x returning the loss (see numerical_gradient).
@@ -154,6 +161,9 @@ def check_gradient(f, x, analytic_grad, h=1e-5, tol=SMOOTH_TOL, name="x", df=Non
     h: finite-difference step. tol: acceptable relative error (SMOOTH_TOL = 1e-7 for smooth functions in
         float64; use KINK_TOL = 1e-4 when inputs may lie near ReLU kinks).
     name: what x is called in the report, e.g. "W1". df: upstream gradient for array-valued f (see numerical_gradient).
+    atol: entries whose absolute error is at most atol pass whatever their relative error: rounding limits a finite
+        difference to an absolute accuracy of about 1e-16 * |f| / h (1e-11 for a loss near 1), so the relative error
+        of an entry 1e4 times smaller than the loss says nothing about your gradient.
     Returns a GradientCheckReport: ``print(report)`` explains the result, ``report.passed`` is a bool.
 
     Example::
@@ -168,4 +178,5 @@ def check_gradient(f, x, analytic_grad, h=1e-5, tol=SMOOTH_TOL, name="x", df=Non
         raise ValueError(f"analytic_grad has shape {analytic_grad.shape} but {name} has shape {shape}; "
                          f"expected analytic_grad of shape {shape} (a gradient has the shape of what it differentiates).")
     numeric_grad = numerical_gradient(f, x, h=h, df=df)
-    return GradientCheckReport(name, analytic_grad, numeric_grad, tol)
+    atol = check_positive_number(atol, "atol", allow_zero=True)
+    return GradientCheckReport(name, analytic_grad, numeric_grad, tol, atol=atol)

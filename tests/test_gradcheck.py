@@ -99,3 +99,17 @@ def test_bad_inputs_raise_clear_errors():
         check_gradient(np.sum, np.ones(3), np.ones(2), name="W")
     with pytest.raises(ValueError, match=r"f\(x\) has shape \(3,\) but df has shape \(2,\)"):
         numerical_gradient(lambda v: v * 2, np.ones(3), df=np.ones(2))
+
+
+def test_tiny_entries_pass_on_absolute_error():
+    """An entry 1e7 times smaller than the loss cannot be resolved by finite differences: atol lets it pass."""
+    x = np.array([1.0, 1e-7])
+    f = lambda v: 3.0 + v[0] ** 2 + 1e-7 * np.sin(v[1])  # noqa: E731
+    grad = np.array([2.0, 1e-7 * np.cos(1e-7)])
+    report = check_gradient(f, x, grad)
+    assert report.passed and report.index == (1,)
+    assert report.max_rel_error > SMOOTH_TOL and "below atol=1e-10" in str(report)
+    assert not check_gradient(f, x, grad, atol=0.0).passed
+    wrong = grad.copy()
+    wrong[1] = 2e-7  # a factor 2 off: caught once atol is below the error (1e-7)
+    assert not check_gradient(f, x, wrong, atol=1e-8).passed

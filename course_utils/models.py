@@ -1,0 +1,405 @@
+"""Reference models, from the perceptron to the multi-layer perceptron.
+
+Interface, shared by every model of this module::
+
+    model.params                    # dict of float64 arrays: {"W": (D, 1), "b": (1,)} or {"W1", "b1", "W2", ...}
+    scores = model.loss(X)          # X: (N, D) inputs, one example per row -> (N, M) scores (the last layer's z)
+    loss, grads = model.loss(X, y)  # mean loss over the batch and {name: d loss / d params[name]}
+    model.predict(X)                # (N,) class labels (or (N,) / (N, M) values for a linear output)
+    history = model.fit(X, y, ...)  # trains model.params in place; history["loss"][epoch], ...
+
+The Perceptron is the exception: it has no loss to differentiate, and ``fit`` runs its own learning rule.
+
+Every weight matrix is ``(fan_in, fan_out)``, the layout of a Keras ``Dense`` kernel, so ``MLP.to_keras()`` and
+``MLP.from_keras(model)`` move weights to and from Keras unchanged. Losses are computed from the scores (logits), so
+they are exact even for confident predictions (see ``losses.sigmoid_cross_entropy``). With ``l2 > 0`` the loss gains
+``l2 / 2 * sum(W**2)`` over every weight matrix (not the biases), and each ``dW`` gains ``l2 * W``.
+"""
+import numpy as np
+from tqdm.auto import tqdm
+
+from . import losses
+from ._validation import as_float_array, as_labels, check_positive_int, check_positive_number, check_rows
+from .activations import sigmoid, softmax, step
+from .layers import affine_activation_backward, affine_activation_forward, affine_backward, affine_forward
+from .optim import get_optimizer
+
+__all__ = ["Perceptron", "LogisticRegression", "SoftmaxRegression", "MLP"]
+
+
+def _check_X(X, n_features):
+    X = as_float_array(X, "X", ndim=2, shape=f"(N, {n_features})", allow_nonfinite=False)
+    if X.shape[1] != n_features:
+        raise ValueError(f"X has {X.shape[1]} features (columns) but the model expects {n_features}; "
+                         f"expected X of shape (N, {n_features}).")
+    return X
+
+
+def _binary_labels(y, n):
+    """Return 0/1 labels y: (N,) (an (N, 1) column is accepted) as int64, checking there is one per example."""
+    if np.ndim(y) == 2 and np.shape(y)[1] == 1:
+        y = np.reshape(y, -1)
+    y = as_labels(y, n_classes=2, name="y")
+    check_rows(y, n, "y")
+    return y
+
+
+class Perceptron:
+    """Rosenblatt's perceptron: ``y_hat = step(x @ W + b)`` with labels 0/1, trained by its own learning rule.
+
+    For each example, ``error = y - y_hat`` is 0 (right), +1 or -1 (wrong), and ``W += learning_rate * error * x``,
+    ``b += learning_rate * error``. On linearly separable data this stops making mistakes after finitely many
+    updates (the perceptron convergence theorem); ``fit`` stops after the first epoch without a mistake.
+
+    params: {"W": (D, 1) weights, "b": (1,) bias}, both starting at zero.
+    """
+
+    def __init__(self, n_features, learning_rate=1.0, seed=0):
+        self.n_features = check_positive_int(n_features, "n_features")
+        self.learning_rate = check_positive_number(learning_rate, "learning_rate")
+        self.seed = seed
+        self.params = {"W": np.zeros((self.n_features, 1)), "b": np.zeros(1)}
+
+    def predict(self, X):
+        """X: (N, D) inputs. Returns (N,) int labels 0/1 (``step(0) = 1``: a point on the boundary is class 1)."""
+        X = _check_X(X, self.n_features)
+        return step(X @ self.params["W"] + self.params["b"])[:, 0].astype(np.int64)
+
+    def update(self, x, y):
+        """Apply the learning rule to one example x: (D,) with label y (0 or 1). Returns True if it was a mistake."""
+        x = as_float_array(x, "x", ndim=1, shape=f"({self.n_features},)").reshape(1, -1)
+        error = int(_binary_labels([y], 1)[0]) - int(self.predict(x)[0])
+        self.params["W"][:, 0] += self.learning_rate * error * x[0]
+        self.params["b"] += self.learning_rate * error
+        return error != 0
+
+    def fit(self, X, y, max_epochs=100, shuffle=True):
+        """Run the learning rule over the examples, epoch after epoch, until an epoch has no mistake.
+
+        X: (N, D) inputs; y: (N,) labels 0/1; max_epochs: give up after this many epochs (data not separable?);
+        shuffle: visit the examples in a new random order each epoch (seeded by ``seed``).
+        Returns history {"mistakes": [per epoch], "accuracy": [after each epoch]}; also sets ``self.converged``.
+        """
+        X = _check_X(X, self.n_features)
+        y = _binary_labels(y, X.shape[0])
+        max_epochs = check_positive_int(max_epochs, "max_epochs")
+        rng = np.random.default_rng(self.seed)
+        history = {"mistakes": [], "accuracy": []}
+        for _ in range(max_epochs):
+            order = rng.permutation(len(X)) if shuffle else range(len(X))
+            history["mistakes"].append(sum(self.update(X[i], y[i]) for i in order))
+            history["accuracy"].append(float(np.mean(self.predict(X) == y)))
+            if history["mistakes"][-1] == 0:
+                break
+        self.converged = history["mistakes"][-1] == 0
+        self.history = history
+        return history
+
+    def __repr__(self):
+        return f"Perceptron(n_features={self.n_features}, learning_rate={self.learning_rate:g})"
+
+
+class _GradientModel:
+    """What LogisticRegression, SoftmaxRegression and MLP share: predictions, the loss head, L2 and ``fit``.
+
+    A subclass sets ``self.params``, ``self.n_features`` and ``self.output`` ("sigmoid", "softmax" or "linear"),
+    and implements ``loss(X, y=None, l2=0.0)``.
+    """
+
+    def _data_loss(self, scores, y):
+        """Mean loss of the scores (N, M) against y, and d loss / d scores."""
+        if self.output == "sigmoid":
+            return losses.sigmoid_cross_entropy(scores, _binary_labels(y, scores.shape[0]))
+        if self.output == "softmax":
+            return losses.softmax_cross_entropy(scores, y)
+        return losses.mse(scores, y)
+
+    def _add_l2(self, loss, grads, l2):
+        """Add the penalty ``l2 / 2 * sum(W**2)`` over the weight matrices (keys starting with "W") to loss and grads."""
+        l2 = check_positive_number(l2, "l2", allow_zero=True)
+        for name, value in self.params.items():
+            if name.startswith("W") and l2 > 0:
+                loss += 0.5 * l2 * float(np.sum(value ** 2))
+                grads[name] = grads[name] + l2 * value
+        return loss, grads
+
+    def predict_proba(self, X):
+        """X: (N, D) inputs. Returns (N,) probabilities of class 1 (sigmoid output) or (N, K) class probabilities."""
+        scores = self.loss(X)
+        if self.output == "sigmoid":
+            return sigmoid(scores[:, 0])
+        if self.output == "softmax":
+            return softmax(scores, axis=1)
+        raise ValueError("predict_proba is for classifiers; this model has a linear output: use predict(X).")
+
+    def predict(self, X):
+        """X: (N, D) inputs. Returns (N,) int class labels, or the (N,) / (N, M) outputs of a linear model."""
+        scores = self.loss(X)
+        if self.output == "sigmoid":
+            return (scores[:, 0] >= 0).astype(np.int64)  # probability >= 0.5
+        if self.output == "softmax":
+            return np.argmax(scores, axis=1)
+        return scores[:, 0] if scores.shape[1] == 1 else scores
+
+    def _accuracy(self, X, y):
+        y = np.asarray(y)
+        labels = np.argmax(y, axis=1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(-1)
+        return float(np.mean(self.predict(X) == labels))
+
+    def _evaluate(self, X, y, l2, prefix, history):
+        history.setdefault(prefix + "loss", []).append(self.loss(X, y, l2=l2)[0])
+        if self.output != "linear":
+            history.setdefault(prefix + "accuracy", []).append(self._accuracy(X, y))
+
+    def fit(self, X, y, epochs=100, batch_size=None, optimizer="sgd", learning_rate=None, l2=0.0,
+            validation_data=None, seed=0, verbose=True):
+        """Train ``params`` in place by mini-batch gradient descent on ``loss``.
+
+        X: (N, D) inputs; y: (N,) labels (or (N, K) one-hot, or (N,) / (N, M) regression targets).
+        epochs: passes over the data. batch_size: examples per update (None: all N, plain gradient descent).
+        optimizer: "sgd", "momentum", "adam" or an optimizer object from course_utils.optim.
+        learning_rate: for a named optimizer (None: its default). l2: weight of the L2 penalty on the weights.
+        validation_data: optional (X_val, y_val), evaluated after every epoch.
+        seed: seeds the shuffling of the examples. verbose: show a tqdm progress bar (False: print nothing).
+        Returns history {"loss": [...], "accuracy": [...]} (+ "val_loss", "val_accuracy"), one entry per epoch,
+        measured on the whole set after the epoch (the loss includes the L2 penalty; no accuracy for linear models).
+        """
+        X, y = _check_X(X, self.n_features), np.asarray(y)
+        if y.ndim == 0 or y.shape[0] != X.shape[0]:
+            raise ValueError(f"y has shape {y.shape} but X has {X.shape[0]} examples; expected one target per row of X.")
+        self.loss(X, y, l2=l2)  # fail now, not mid-training, on bad targets or l2
+        epochs = check_positive_int(epochs, "epochs")
+        batch_size = X.shape[0] if batch_size is None else check_positive_int(batch_size, "batch_size")
+        optimizer = get_optimizer(optimizer, learning_rate)
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise TypeError("validation_data must be a pair (X_val, y_val).")
+            X_val, y_val = _check_X(validation_data[0], self.n_features), np.asarray(validation_data[1])
+            self.loss(X_val, y_val)
+        rng = np.random.default_rng(seed)
+        history, state = {}, None
+        bar = tqdm(range(epochs), desc=f"{type(self).__name__}.fit", unit="epoch", disable=not verbose)
+        for _ in bar:
+            order = rng.permutation(X.shape[0])
+            for start in range(0, X.shape[0], batch_size):
+                batch = order[start:start + batch_size]
+                _, grads = self.loss(X[batch], y[batch], l2=l2)
+                state = optimizer.update(self.params, grads, state)
+            self._evaluate(X, y, l2, "", history)
+            if validation_data is not None:
+                self._evaluate(X_val, y_val, l2, "val_", history)
+            bar.set_postfix({name: f"{values[-1]:.4g}" for name, values in history.items()})
+        self.history = history
+        return history
+
+
+class LogisticRegression(_GradientModel):
+    """Logistic regression: ``P(y = 1 | x) = sigmoid(x @ W + b)``, trained on the binary cross-entropy.
+
+    params: {"W": (D, 1) weights, "b": (1,) bias}, starting at zero (the loss is convex: no symmetry to break).
+    """
+
+    output = "sigmoid"
+
+    def __init__(self, n_features):
+        self.n_features = check_positive_int(n_features, "n_features")
+        self.params = {"W": np.zeros((self.n_features, 1)), "b": np.zeros(1)}
+
+    def loss(self, X, y=None, l2=0.0):
+        """X: (N, D) inputs; y: (N,) labels 0/1 or None.
+
+        Returns the scores (N, 1) (logits; probability = sigmoid) when y is None, else (loss, grads) with
+        loss the mean binary cross-entropy (+ L2 penalty) and grads {"W": (D, 1), "b": (1,)}.
+        """
+        X = _check_X(X, self.n_features)
+        scores, cache = affine_forward(X, self.params["W"], self.params["b"])
+        if y is None:
+            return scores
+        loss, dscores = self._data_loss(scores, y)
+        _, dW, db = affine_backward(dscores, cache)
+        return self._add_l2(loss, {"W": dW, "b": db}, l2)
+
+    def __repr__(self):
+        return f"LogisticRegression(n_features={self.n_features}): W {self.params['W'].shape}, b (1,)"
+
+
+class SoftmaxRegression(_GradientModel):
+    """Softmax (multinomial logistic) regression: ``P(y = k | x) = softmax(x @ W + b)_k``, on the cross-entropy.
+
+    params: {"W": (D, K) weights, "b": (K,) biases}, starting at zero.
+    """
+
+    output = "softmax"
+
+    def __init__(self, n_features, n_classes):
+        self.n_features = check_positive_int(n_features, "n_features")
+        self.n_classes = check_positive_int(n_classes, "n_classes", minimum=2)
+        self.params = {"W": np.zeros((self.n_features, self.n_classes)), "b": np.zeros(self.n_classes)}
+
+    def loss(self, X, y=None, l2=0.0):
+        """X: (N, D) inputs; y: (N,) labels in 0..K-1, (N, K) one-hot, or None.
+
+        Returns the scores (N, K) (logits) when y is None, else (loss, grads) with loss the mean softmax
+        cross-entropy (+ L2 penalty) and grads {"W": (D, K), "b": (K,)}.
+        """
+        X = _check_X(X, self.n_features)
+        scores, cache = affine_forward(X, self.params["W"], self.params["b"])
+        if y is None:
+            return scores
+        loss, dscores = self._data_loss(scores, y)
+        _, dW, db = affine_backward(dscores, cache)
+        return self._add_l2(loss, {"W": dW, "b": db}, l2)
+
+    def __repr__(self):
+        return (f"SoftmaxRegression(n_features={self.n_features}, n_classes={self.n_classes}): "
+                f"W {self.params['W'].shape}, b ({self.n_classes},)")
+
+
+HIDDEN_ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu", "elu", "softplus")
+LEAKY_RELU_ALPHA = 0.01  # the slope of the MLP's leaky_relu: the default alpha of activations.leaky_relu
+OUTPUTS = ("sigmoid", "softmax", "linear")
+_HE_INIT = ("relu", "leaky_relu", "elu")  # He initialisation; Glorot for the others
+
+
+class MLP(_GradientModel):
+    """Multi-layer perceptron: Dense layers with one hidden activation and a sigmoid, softmax or linear output.
+
+    layer_sizes: [D, H1, ..., M]: input features, hidden units per layer, outputs (M = 1 for a sigmoid output,
+        M = K >= 2 classes for softmax, any M for linear).
+    hidden_activation: one of HIDDEN_ACTIVATIONS. output: "sigmoid" (binary), "softmax" (K classes), "linear"
+        (regression, trained on the mean squared error).
+    seed: seeds the initialisation: Glorot uniform (tanh, sigmoid, softplus hidden layers and the output layer,
+        like Keras' default) or He normal (relu, leaky_relu, elu hidden layers); biases start at zero.
+    params: {"W1": (D, H1), "b1": (H1,), ..., "WL": (H_{L-1}, M), "bL": (M,)}.
+    """
+
+    def __init__(self, layer_sizes, hidden_activation="tanh", output="sigmoid", seed=0):
+        if isinstance(layer_sizes, (str, bytes)) or not hasattr(layer_sizes, "__len__") or len(layer_sizes) < 2:
+            raise ValueError(f"layer_sizes must be a list [D, H1, ..., M] of at least 2 sizes; got {layer_sizes!r}.")
+        self.layer_sizes = [check_positive_int(size, "each layer size") for size in layer_sizes]
+        if hidden_activation not in HIDDEN_ACTIVATIONS:
+            raise ValueError(f"hidden_activation must be one of {HIDDEN_ACTIVATIONS}; got {hidden_activation!r}.")
+        if output not in OUTPUTS:
+            raise ValueError(f"output must be one of {OUTPUTS}; got {output!r}.")
+        if output == "sigmoid" and self.layer_sizes[-1] != 1:
+            raise ValueError(f"a sigmoid output needs layer_sizes[-1] = 1; got {self.layer_sizes[-1]}. "
+                             "For K classes use output='softmax'.")
+        if output == "softmax" and self.layer_sizes[-1] < 2:
+            raise ValueError("a softmax output needs layer_sizes[-1] = K >= 2 classes; for two classes you can also "
+                             "use layer_sizes[-1] = 1 with output='sigmoid'.")
+        self.hidden_activation, self.output, self.seed = hidden_activation, output, seed
+        self.n_features, self.n_layers = self.layer_sizes[0], len(self.layer_sizes) - 1
+        rng = np.random.default_rng(seed)
+        self.params = {}
+        for i, (fan_in, fan_out) in enumerate(zip(self.layer_sizes[:-1], self.layer_sizes[1:]), start=1):
+            if i < self.n_layers and hidden_activation in _HE_INIT:
+                W = rng.normal(scale=np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
+            else:
+                limit = np.sqrt(6.0 / (fan_in + fan_out))
+                W = rng.uniform(-limit, limit, size=(fan_in, fan_out))
+            self.params[f"W{i}"], self.params[f"b{i}"] = W, np.zeros(fan_out)
+
+    def loss(self, X, y=None, l2=0.0):
+        """Forward pass, and the backward pass when y is given.
+
+        X: (N, D) inputs, one example per row. y: None, or targets: (N,) labels 0/1 (sigmoid), (N,) labels in
+        0..K-1 or (N, K) one-hot (softmax), (N,) or (N, M) values (linear). l2: weight of the L2 penalty.
+        Returns the scores (N, M) (the output layer's pre-activation z; logits for sigmoid/softmax) when y is
+        None, else (loss, grads): the mean loss (+ l2 / 2 sum W**2) and a dict with the shapes of params.
+        """
+        X = _check_X(X, self.n_features)
+        a, caches = X, []
+        for i in range(1, self.n_layers):
+            a, cache = affine_activation_forward(a, self.params[f"W{i}"], self.params[f"b{i}"], self.hidden_activation)
+            caches.append(cache)
+        L = self.n_layers
+        scores, output_cache = affine_forward(a, self.params[f"W{L}"], self.params[f"b{L}"])
+        if y is None:
+            return scores
+        loss, dscores = self._data_loss(scores, y)
+        grads = {}
+        da, grads[f"W{L}"], grads[f"b{L}"] = affine_backward(dscores, output_cache)
+        for i in range(L - 1, 0, -1):
+            da, grads[f"W{i}"], grads[f"b{i}"] = affine_activation_backward(da, caches[i - 1])
+        return self._add_l2(loss, grads, l2)
+
+    def __repr__(self):
+        shapes = ", ".join(f"{name} {value.shape}" for name, value in self.params.items())
+        n_params = sum(value.size for value in self.params.values())
+        return (f"MLP({self.layer_sizes}, hidden_activation={self.hidden_activation!r}, output={self.output!r}, "
+                f"seed={self.seed}): {shapes}; {n_params} parameters")
+
+    def to_keras(self, dtype=None):
+        """Return an equivalent ``keras.Sequential`` of Dense layers carrying these weights (copied, unchanged).
+
+        dtype: the Keras layers' dtype, e.g. "float64" for an exact copy (None: Keras' default, float32).
+        The hidden layers are ``Dense(H, activation=hidden_activation)`` (leaky_relu: a linear Dense followed by
+        ``LeakyReLU(negative_slope=0.01)``, since Keras' own "leaky_relu" uses a slope of 0.2); the output layer is
+        ``Dense(M, activation=output)``. ``model.predict(X)`` then equals ``self.predict_proba(X)`` (as (N, 1) for a
+        sigmoid output) or the linear outputs.
+        """
+        from .tf_utils import quiet_tensorflow
+
+        _, keras = quiet_tensorflow()
+        kwargs = {} if dtype is None else {"dtype": dtype}
+        layers = [keras.Input(shape=(self.n_features,), **kwargs)]
+        for i, units in enumerate(self.layer_sizes[1:], start=1):
+            activation = self.output if i == self.n_layers else self.hidden_activation
+            if activation == "leaky_relu":
+                layers += [keras.layers.Dense(units, name=f"dense_{i}", **kwargs),
+                           keras.layers.LeakyReLU(negative_slope=LEAKY_RELU_ALPHA, **kwargs)]
+            else:
+                layers.append(keras.layers.Dense(units, activation=activation, name=f"dense_{i}", **kwargs))
+        model = keras.Sequential(layers)
+        model.set_weights([self.params[f"{kind}{i}"] for i in range(1, self.n_layers + 1) for kind in "Wb"])
+        return model
+
+    @classmethod
+    def from_keras(cls, model):
+        """Build an MLP from a ``keras.Sequential`` of Dense layers (the inverse of ``to_keras``); weights are copied.
+
+        Supported: Dense hidden layers that all use the same activation from HIDDEN_ACTIVATIONS (given as the
+        Dense activation, or as a following ``Activation`` layer, or ``LeakyReLU(negative_slope=0.01)``), and an
+        output Dense layer with activation "sigmoid" (1 unit), "softmax" or "linear". Anything else (other layer
+        types, mixed activations, an unbuilt model) raises ``ValueError``/``TypeError`` saying what is wrong.
+        """
+        from .tf_utils import quiet_tensorflow
+
+        _, keras = quiet_tensorflow()
+        if not isinstance(model, keras.Sequential):
+            raise TypeError(f"from_keras needs a keras.Sequential model of Dense layers; got {type(model).__name__}.")
+        dense, activations = [], []  # one entry per Dense layer
+        for layer in model.layers:
+            if isinstance(layer, keras.layers.Dense):
+                dense.append(layer)
+                activations.append(keras.activations.serialize(layer.activation))
+            elif dense and activations[-1] == "linear" and isinstance(layer, keras.layers.Activation):
+                activations[-1] = keras.activations.serialize(layer.activation)
+            elif dense and activations[-1] == "linear" and isinstance(layer, keras.layers.LeakyReLU):
+                if not np.isclose(layer.negative_slope, LEAKY_RELU_ALPHA):
+                    raise ValueError(f"layer {layer.name!r} is LeakyReLU(negative_slope={layer.negative_slope}) but "
+                                     f"the MLP's leaky_relu uses a slope of {LEAKY_RELU_ALPHA}.")
+                activations[-1] = "leaky_relu"
+            else:
+                raise ValueError(f"layer {layer.name!r} is a {type(layer).__name__}; from_keras supports Dense layers "
+                                 "(optionally followed by an Activation or LeakyReLU layer) only.")
+        if not dense:
+            raise ValueError("the Keras model has no Dense layer; nothing to convert.")
+        if not model.built or any(not layer.weights for layer in dense):
+            raise ValueError("the Keras model has no weights yet; give it an input shape "
+                             "(keras.Input(shape=(D,)) as first layer) or call it on data first.")
+        hidden, output = set(activations[:-1]), activations[-1]
+        if len(hidden) > 1 or (hidden and not hidden <= set(HIDDEN_ACTIVATIONS)):
+            raise ValueError(f"the hidden layers use activations {activations[:-1]}; from_keras needs one activation "
+                             f"for all hidden layers, one of {HIDDEN_ACTIVATIONS}.")
+        if output not in OUTPUTS:
+            raise ValueError(f"the output layer uses activation {output!r}; expected one of {OUTPUTS}.")
+        sizes = [int(dense[0].kernel.shape[0])] + [int(layer.units) for layer in dense]
+        mlp = cls(sizes, hidden_activation=hidden.pop() if hidden else "tanh", output=output)
+        for i, layer in enumerate(dense, start=1):
+            weights = layer.get_weights()  # [kernel (fan_in, fan_out), bias (fan_out,)], or [kernel] without bias
+            mlp.params[f"W{i}"] = np.array(weights[0], dtype=np.float64)
+            if layer.use_bias:
+                mlp.params[f"b{i}"] = np.array(weights[1], dtype=np.float64)
+        return mlp
+

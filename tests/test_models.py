@@ -1,0 +1,267 @@
+"""course_utils.models: gradients against finite differences, learning on classic problems, the fit API, errors."""
+import numpy as np
+import pytest
+
+from course_utils.activations import leaky_relu
+from course_utils.gradcheck import check_gradient
+from course_utils.models import (
+    HIDDEN_ACTIVATIONS, LEAKY_RELU_ALPHA, MLP, LogisticRegression, Perceptron, SoftmaxRegression,
+)
+from course_utils.optim import Adam
+
+XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+XOR_Y = np.array([0, 1, 1, 0])
+
+
+def random_targets(output, n, m, rng):
+    if output == "sigmoid":
+        return rng.integers(0, 2, size=n)
+    if output == "softmax":
+        return rng.integers(0, m, size=n)
+    return rng.normal(size=(n, m))
+
+
+def assert_model_gradients(model, X, y, l2=0.0):
+    loss, grads = model.loss(X, y, l2=l2)
+    assert isinstance(loss, float) and set(grads) == set(model.params)
+    for name, value in model.params.items():
+        report = check_gradient(lambda _: model.loss(X, y, l2=l2)[0], value, grads[name], name=name)
+        assert report.passed, str(report)
+
+
+ARCHITECTURES = [
+    ([3, 1], "tanh", "sigmoid"),
+    ([3, 4, 1], "tanh", "sigmoid"),
+    ([2, 5, 3], "relu", "softmax"),
+    ([4, 3, 3, 2], "sigmoid", "linear"),
+    ([3, 4, 2, 4], "softplus", "softmax"),
+    ([2, 3, 1], "elu", "linear"),
+    ([3, 5, 4, 1], "leaky_relu", "sigmoid"),
+]
+
+
+@pytest.mark.parametrize("n", [1, 6])
+@pytest.mark.parametrize("l2", [0.0, 0.3])
+@pytest.mark.parametrize("sizes,hidden,output", ARCHITECTURES)
+def test_mlp_gradients_match_finite_differences(sizes, hidden, output, l2, n):
+    rng = np.random.default_rng(sum(sizes) + n)
+    model = MLP(sizes, hidden_activation=hidden, output=output, seed=n)
+    for name in model.params:  # non-zero biases, so that every code path is exercised
+        if name.startswith("b"):
+            model.params[name] += rng.normal(scale=0.5, size=model.params[name].shape)
+    X = rng.normal(size=(n, sizes[0]))
+    assert_model_gradients(model, X, random_targets(output, n, sizes[-1], rng), l2=l2)
+
+
+def test_mlp_softmax_accepts_one_hot_targets():
+    rng = np.random.default_rng(0)
+    model, X, y = MLP([3, 4, 3], output="softmax"), rng.normal(size=(5, 3)), rng.integers(0, 3, size=5)
+    loss_labels, grads_labels = model.loss(X, y)
+    loss_onehot, grads_onehot = model.loss(X, np.eye(3)[y])
+    assert loss_labels == pytest.approx(loss_onehot)
+    for name in grads_labels:
+        np.testing.assert_allclose(grads_labels[name], grads_onehot[name])
+
+
+@pytest.mark.parametrize("n", [1, 7])
+@pytest.mark.parametrize("l2", [0.0, 0.5])
+def test_linear_models_gradients(n, l2):
+    rng = np.random.default_rng(n)
+    X = rng.normal(size=(n, 3))
+    logistic = LogisticRegression(3)
+    logistic.params["W"][:] = rng.normal(size=(3, 1))
+    assert_model_gradients(logistic, X, rng.integers(0, 2, size=n), l2=l2)
+    softmax_reg = SoftmaxRegression(3, 4)
+    softmax_reg.params["W"][:] = rng.normal(size=(3, 4))
+    assert_model_gradients(softmax_reg, X, rng.integers(0, 4, size=n), l2=l2)
+
+
+def test_l2_penalty_is_half_lambda_sum_of_squared_weights_not_biases():
+    rng = np.random.default_rng(2)
+    model, X, y = MLP([2, 3, 1], seed=1), rng.normal(size=(4, 2)), np.array([0, 1, 1, 0])
+    model.params["b1"] += 5.0  # a large bias would change the penalty if it were (wrongly) included
+    loss0, grads0 = model.loss(X, y)
+    loss, grads = model.loss(X, y, l2=0.1)
+    assert loss == pytest.approx(loss0 + 0.05 * (np.sum(model.params["W1"] ** 2) + np.sum(model.params["W2"] ** 2)))
+    np.testing.assert_allclose(grads["W1"], grads0["W1"] + 0.1 * model.params["W1"])
+    np.testing.assert_allclose(grads["b1"], grads0["b1"])
+
+
+# ---------------------------------------------------------------- learning
+
+
+def separable_data(n=120, margin=0.3, seed=0):
+    """Two classes on either side of the line 1.5 x1 - 2 x2 + 0.3 = 0, with no point closer than `margin`."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-3, 3, size=(4 * n, 2))
+    distance = (X @ np.array([1.5, -2.0]) + 0.3) / 2.5
+    X, distance = X[np.abs(distance) > margin][:n], distance[np.abs(distance) > margin][:n]
+    return X, (distance > 0).astype(int)
+
+
+def noisy_xor(n=400, noise=0.15, seed=0):
+    rng = np.random.default_rng(seed)
+    corners = rng.integers(0, 2, size=(n, 2))
+    return corners + rng.normal(scale=noise, size=(n, 2)), corners[:, 0] ^ corners[:, 1]
+
+
+def test_perceptron_converges_on_separable_data():
+    X, y = separable_data()
+    model = Perceptron(2)
+    history = model.fit(X, y, max_epochs=100)
+    assert model.converged and history["mistakes"][-1] == 0 and len(history["mistakes"]) < 100
+    assert history["mistakes"][0] > 0 and history["accuracy"][-1] == 1.0
+    np.testing.assert_array_equal(model.predict(X), y)
+    assert model.params["W"].shape == (2, 1) and model.params["b"].shape == (1,)
+
+
+def test_perceptron_learning_rule_and_non_separable_data():
+    model = Perceptron(2, learning_rate=0.5)
+    assert model.predict(np.array([[1.0, 2.0]]))[0] == 1  # zero weights: step(0) = 1
+    assert model.update(np.array([1.0, 2.0]), 0) is True  # a mistake: W -= 0.5 x, b -= 0.5
+    np.testing.assert_allclose(model.params["W"][:, 0], [-0.5, -1.0])
+    np.testing.assert_allclose(model.params["b"], [-0.5])
+    assert model.update(np.array([1.0, 2.0]), 0) is False  # now right: nothing changes
+    history = Perceptron(2).fit(XOR_X, XOR_Y, max_epochs=20)  # XOR is not linearly separable
+    assert len(history["mistakes"]) == 20 and min(history["mistakes"]) > 0
+
+
+def test_logistic_regression_separates_separable_data():
+    X, y = separable_data()
+    model = LogisticRegression(2)
+    history = model.fit(X, y, epochs=300, learning_rate=1.0, verbose=False)
+    assert history["accuracy"][-1] == 1.0
+    assert history["loss"][-1] < history["loss"][0] < np.log(2)
+    assert np.all(np.diff(history["loss"]) < 0)  # full-batch gradient descent on a convex loss: always down
+
+
+def test_softmax_regression_learns_three_blobs():
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(loc=c, scale=0.6, size=(40, 2)) for c in [(0, 3), (3, 0), (-3, -3)]])
+    y = np.repeat([0, 1, 2], 40)
+    model = SoftmaxRegression(2, 3)
+    history = model.fit(X, y, epochs=100, learning_rate=0.5, verbose=False)
+    assert history["accuracy"][-1] == 1.0
+    np.testing.assert_allclose(model.predict_proba(X).sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize("optimizer,learning_rate", [("sgd", 1.0), ("momentum", 0.3), ("adam", 0.05)])
+def test_two_hidden_tanh_units_solve_xor(optimizer, learning_rate):
+    model = MLP([2, 2, 1], hidden_activation="tanh", output="sigmoid", seed=0)
+    history = model.fit(XOR_X, XOR_Y, epochs=500, optimizer=optimizer, learning_rate=learning_rate, verbose=False)
+    np.testing.assert_array_equal(model.predict(XOR_X), XOR_Y)
+    assert history["accuracy"][-1] == 1.0 and history["loss"][-1] < 0.1
+
+
+def test_mlp_solves_noisy_xor_with_minibatches_and_validation():
+    X, y = noisy_xor(seed=0)
+    X_val, y_val = noisy_xor(n=200, seed=1)
+    model = MLP([2, 2, 1], seed=0)
+    history = model.fit(X, y, epochs=100, batch_size=32, optimizer=Adam(0.05), validation_data=(X_val, y_val),
+                        verbose=False)
+    assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert all(len(values) == 100 for values in history.values())
+    assert history["accuracy"][-1] > 0.97 and history["val_accuracy"][-1] > 0.97
+    assert model.history is history
+
+
+def test_mlp_regression_and_softmax_outputs():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-2, 2, size=(200, 1))
+    model = MLP([1, 16, 1], hidden_activation="tanh", output="linear", seed=0)
+    history = model.fit(X, np.sin(X[:, 0]), epochs=300, batch_size=32, optimizer="adam", learning_rate=0.02,
+                        verbose=False)
+    assert set(history) == {"loss"} and history["loss"][-1] < 5e-3
+    assert model.predict(X).shape == (200,)
+    with pytest.raises(ValueError, match="predict_proba is for classifiers"):
+        model.predict_proba(X)
+    classifier = MLP([2, 5, 3], hidden_activation="relu", output="softmax")
+    proba = classifier.predict_proba(X.repeat(2, axis=1))
+    assert proba.shape == (200, 3) and classifier.predict(X.repeat(2, axis=1)).shape == (200,)
+    assert MLP([2, 3, 1]).predict_proba(XOR_X).shape == (4,)
+    assert MLP([2, 3, 2], output="linear").predict(XOR_X).shape == (4, 2)
+    assert MLP([2, 3, 2], output="linear").loss(XOR_X).shape == (4, 2)
+
+
+def test_fit_is_reproducible_and_quiet(capsys):
+    histories = []
+    for _ in range(2):
+        model = MLP([2, 3, 1], seed=3)
+        histories.append(model.fit(XOR_X, XOR_Y, epochs=5, batch_size=2, optimizer="momentum", seed=7, verbose=False))
+    assert histories[0] == histories[1]
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+    MLP([2, 3, 1]).fit(XOR_X, XOR_Y, epochs=2, verbose=True)
+    assert "MLP.fit" in capsys.readouterr().err  # the tqdm bar (a widget in Jupyter)
+
+
+# ---------------------------------------------------------------- construction
+
+
+def test_initialisation():
+    relu_net = MLP([500, 400, 300], hidden_activation="relu", output="softmax", seed=0)
+    assert relu_net.params["W1"].std() == pytest.approx(np.sqrt(2 / 500), rel=0.02)  # He
+    limit = np.sqrt(6 / 700)  # Glorot uniform on the output layer, and on tanh layers
+    assert np.abs(relu_net.params["W2"]).max() <= limit and relu_net.params["W2"].std() == pytest.approx(
+        limit / np.sqrt(3), rel=0.02)
+    tanh_net = MLP([500, 400, 1], seed=0)
+    assert np.abs(tanh_net.params["W1"]).max() <= np.sqrt(6 / 900)
+    assert np.all(tanh_net.params["b1"] == 0)
+    a, b, c = MLP([3, 4, 1], seed=1), MLP([3, 4, 1], seed=1), MLP([3, 4, 1], seed=2)
+    np.testing.assert_array_equal(a.params["W1"], b.params["W1"])
+    assert not np.allclose(a.params["W1"], c.params["W1"])
+    assert LEAKY_RELU_ALPHA == leaky_relu(-1.0) * -1  # the MLP's slope is activations.leaky_relu's default
+
+
+def test_reprs():
+    assert repr(MLP([2, 2, 1])) == ("MLP([2, 2, 1], hidden_activation='tanh', output='sigmoid', seed=0): "
+                                    "W1 (2, 2), b1 (2,), W2 (2, 1), b2 (1,); 9 parameters")
+    assert repr(Perceptron(3)) == "Perceptron(n_features=3, learning_rate=1)"
+    assert "W (4, 1)" in repr(LogisticRegression(4)) and "W (4, 3)" in repr(SoftmaxRegression(4, 3))
+
+
+def test_bad_inputs_raise_clear_errors():
+    with pytest.raises(ValueError, match="at least 2 sizes"):
+        MLP([2])
+    with pytest.raises(ValueError, match=r"sigmoid output needs layer_sizes\[-1\] = 1"):
+        MLP([2, 3, 2])
+    with pytest.raises(ValueError, match="softmax output needs"):
+        MLP([2, 3, 1], output="softmax")
+    with pytest.raises(ValueError, match="hidden_activation must be one of"):
+        MLP([2, 3, 1], hidden_activation="step")
+    with pytest.raises(ValueError, match="output must be one of"):
+        MLP([2, 3, 1], output="relu")
+    with pytest.raises(ValueError, match="must be an integer >= 1"):
+        MLP([2, 0, 1])
+    model = MLP([2, 3, 1])
+    with pytest.raises(ValueError, match=r"X has 3 features \(columns\) but the model expects 2; expected X of shape \(N, 2\)"):
+        model.predict(np.zeros((4, 3)))
+    with pytest.raises(ValueError, match=r"X must be a 2-D array of shape \(N, 2\); got shape \(2,\)"):
+        model.predict(np.zeros(2))
+    with pytest.raises(ValueError, match="X contains nan"):
+        model.predict(np.array([[0.0, np.nan]]))
+    with pytest.raises(ValueError, match="y has 3 rows but X has 4 examples"):
+        model.loss(XOR_X, XOR_Y[:3])
+    with pytest.raises(ValueError, match=r"y has shape \(3,\) but X has 4 examples"):
+        model.fit(XOR_X, XOR_Y[:3], verbose=False)
+    with pytest.raises(ValueError, match="label 2 but there are only 2 classes"):
+        model.fit(XOR_X, np.array([0, 1, 2, 0]), verbose=False)
+    with pytest.raises(ValueError, match="label 3 but there are only 3 classes"):
+        MLP([2, 3, 3], output="softmax").loss(XOR_X, np.array([0, 1, 3, 0]))
+    with pytest.raises(ValueError, match="negative label -1"):
+        Perceptron(2).fit(XOR_X, np.array([-1, 1, 1, -1]))
+    with pytest.raises(ValueError, match="set the learning rate on the object"):
+        model.fit(XOR_X, XOR_Y, optimizer=Adam(), learning_rate=0.1, verbose=False)
+    with pytest.raises(ValueError, match="unknown optimizer 'adagrad'"):
+        model.fit(XOR_X, XOR_Y, optimizer="adagrad", verbose=False)
+    with pytest.raises(ValueError, match="l2 must be a finite number >= 0"):
+        model.fit(XOR_X, XOR_Y, l2=-1.0, verbose=False)
+    with pytest.raises(TypeError, match=r"validation_data must be a pair \(X_val, y_val\)"):
+        model.fit(XOR_X, XOR_Y, validation_data=XOR_X, verbose=False)
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 1"):
+        model.fit(XOR_X, XOR_Y, batch_size=0, verbose=False)
+
+
+def test_hidden_activation_list_matches_the_activations_module():
+    from course_utils.activations import ACTIVATIONS
+    assert set(HIDDEN_ACTIVATIONS) <= set(ACTIVATIONS)
