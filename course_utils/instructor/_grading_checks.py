@@ -1,0 +1,195 @@
+"""Diagnostics for one submission: what nbgrader did silently, said loudly.
+
+Three sources of evidence, each turned into short sentences for the instructor:
+
+* the submitted notebooks themselves, read before grading (invalid JSON, missing or renamed notebooks,
+  deleted or duplicated graded cells, edited locked cells);
+* the autograded notebooks written by nbgrader (timed-out cells, errors outside test cells, truncated output);
+* a check run silently inside the kernel after the last cell (``INTEGRITY_CODE``): functions of ``course_utils`` or
+  NumPy that the submission replaced by code of its own.
+
+Each finding is a ``Finding(flag, text)``: ``flag=True`` means the score needs the instructor's eyes (the submission is
+reported as "flagged"); ``flag=False`` is a note shown next to a score that can be trusted.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+from dataclasses import dataclass
+
+import nbformat
+from nbgrader.utils import compute_checksum
+
+__all__ = ["Finding", "NotebookSpec", "inspect_submitted", "inspect_autograded", "INTEGRITY_CODE", "INTEGRITY_EXPR"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One sentence about a submission; ``flag`` says whether it makes the score untrustworthy."""
+
+    flag: bool
+    text: str
+
+
+@dataclass
+class NotebookSpec:
+    """What the gradebook knows about one notebook of the assignment.
+
+    grade_cells: {grade_id: (points, manual)}, manual=True for written answers graded by hand.
+    locked_cells: {grade_id: source} of the read-only cells (tests, instructions), hidden tests included.
+    """
+
+    name: str
+    grade_cells: dict
+    locked_cells: dict
+
+    @classmethod
+    def from_gradebook(cls, notebook) -> "NotebookSpec":
+        """Build from an ``nbgrader.api.Notebook`` row."""
+        solution_ids = {c.name for c in notebook.solution_cells}
+        grade_cells = {c.name: (float(c.max_score), c.name in solution_ids) for c in notebook.grade_cells}
+        locked = {c.name: c.source for c in notebook.source_cells if c.locked}
+        return cls(notebook.name, grade_cells, locked)
+
+
+def _points(p: float) -> str:
+    return f"{p:g} point" + ("" if p == 1 else "s")
+
+
+def _label(cell, index: int) -> str:
+    grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    return f"'{grade_id}'" if grade_id else f"#{index + 1}"
+
+
+def inspect_submitted(submission_dir: str, specs: list[NotebookSpec]) -> list[Finding]:
+    """Read the submitted notebooks (never writing them) and report what nbgrader would quietly work around."""
+    findings: list[Finding] = []
+    expected = {spec.name: spec for spec in specs}
+    present = sorted(os.path.splitext(os.path.basename(p))[0]
+                     for p in glob.glob(os.path.join(glob.escape(submission_dir), "*.ipynb")))
+    missing = [name for name in expected if name not in present]
+    extra = [name for name in present if name not in expected]
+    for name in missing:
+        hint = f" (renamed to '{extra[0]}.ipynb'?)" if len(extra) == 1 and len(missing) == 1 else ""
+        findings.append(Finding(True, f"notebook '{name}.ipynb' is missing{hint}"))
+    for name in extra:
+        findings.append(Finding(True, f"unexpected notebook '{name}.ipynb' was not graded"))
+
+    for name in present:
+        if name not in expected:
+            continue
+        spec = expected[name]
+        fname = f"{name}.ipynb"
+        path = os.path.join(submission_dir, fname)
+        try:
+            with open(path, "rb") as fh:
+                raw = fh.read()
+            json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            where = f" at line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+            findings.append(Finding(True, f"'{fname}' is not valid JSON{where}: nbgrader could not read it"))
+            continue
+        try:
+            nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
+        except Exception as exc:  # nbformat raises several types for broken notebooks
+            findings.append(Finding(True, f"'{fname}' is not a valid notebook ({type(exc).__name__}: {exc})"))
+            continue
+
+        counts: dict[str, int] = {}
+        edited: set[str] = set()
+        for cell in nb.cells:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            grade_id = meta.get("grade_id")
+            if grade_id and (meta.get("grade") or meta.get("solution") or meta.get("locked")):
+                counts[grade_id] = counts.get(grade_id, 0) + 1
+        for grade_id, n in counts.items():
+            if n > 1:
+                findings.append(Finding(True, f"cell '{grade_id}' appears {n} times in '{fname}': only the last "
+                                              "copy was graded (plain nbgrader stops the whole class here)"))
+        for grade_id, (points, manual) in spec.grade_cells.items():
+            if grade_id not in counts:
+                what = "written answer" if manual else "test cell"
+                findings.append(Finding(True, f"graded {what} '{grade_id}' ({_points(points)}) was deleted from "
+                                              f"'{fname}': nbgrader silently left it ungraded ('needs manual grade')"))
+        # generate_assignment stores in each released cell the checksum of its released version (source, type,
+        # locked/grade flags, points): a locked cell whose checksum no longer matches was edited.
+        for cell in nb.cells:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            grade_id = meta.get("grade_id")
+            if grade_id in spec.locked_cells and meta.get("checksum") and grade_id not in edited:
+                try:
+                    changed = compute_checksum(cell) != meta["checksum"]
+                except (KeyError, TypeError, ValueError):
+                    changed = True
+                if changed:
+                    edited.add(grade_id)
+                    findings.append(Finding(False, f"locked cell '{grade_id}' was edited in '{fname}': "
+                                                   "the original was restored and graded"))
+    return findings
+
+
+def inspect_autograded(autograded_dir: str, specs: list[NotebookSpec], timeout: float | None) -> list[Finding]:
+    """Report timed-out cells, errors outside test cells and truncated output in the autograded notebooks."""
+    findings: list[Finding] = []
+    for spec in specs:
+        path = os.path.join(autograded_dir, f"{spec.name}.ipynb")
+        if not os.path.exists(path):
+            continue
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception:  # nbgrader wrote it; if it is unreadable the gradebook still holds the scores
+            continue
+        first_error = None
+        truncated = []
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            is_test = bool(meta.get("grade")) and not meta.get("solution")
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error":
+                    if out.get("ename") == "CellTimeoutError":
+                        limit = f" after {timeout:g} s" if timeout else ""
+                        findings.append(Finding(True, f"cell {_label(cell, index)} of '{spec.name}.ipynb' timed out"
+                                                      f"{limit}: it was interrupted and the next cells ran"))
+                    elif not is_test and first_error is None:
+                        evalue = str(out.get("evalue", "")).splitlines()[0][:120] if out.get("evalue") else ""
+                        first_error = f"{out.get('ename')}: {evalue}" if evalue else str(out.get("ename"))
+                        first_error = (_label(cell, index), first_error)
+                elif out.get("output_type") == "stream" and "... Output truncated ..." in out.get("text", ""):
+                    truncated.append(_label(cell, index))
+        if first_error is not None:
+            findings.append(Finding(False, f"cell {first_error[0]} of '{spec.name}.ipynb' raised {first_error[1]}"))
+        if truncated:
+            findings.append(Finding(False, f"output of cell {', '.join(sorted(set(truncated)))} of "
+                                           f"'{spec.name}.ipynb' was truncated"))
+    return findings
+
+
+# Run silently in the kernel after the last cell. A function defined in a notebook cell has a code object whose file
+# name is "<...>" or ipykernel's "/tmp/ipykernel_<pid>/<hash>.py"; the course's and NumPy's own functions never do.
+INTEGRITY_CODE = r'''
+def __nn_course_replaced():
+    import sys as _sys, types as _types
+    def _from_cell(f):
+        f = getattr(f, "__func__", f)
+        code = getattr(f, "__code__", None)
+        if code is None:
+            return False
+        return code.co_filename.startswith("<") or "ipykernel_" in code.co_filename
+    watched = ("numpy", "numpy.testing", "numpy.linalg")
+    found = []
+    for name, mod in sorted(_sys.modules.items()):
+        if not (name in watched or name == "course_utils" or name.startswith("course_utils.")):
+            continue
+        for attr, val in list(vars(mod).items()):
+            if isinstance(val, (_types.FunctionType, _types.MethodType)) and _from_cell(val):
+                found.append(name + "." + attr)
+            elif isinstance(val, type) and getattr(val, "__module__", None) == name:
+                for attr2, val2 in list(vars(val).items()):
+                    if isinstance(val2, (_types.FunctionType, staticmethod, classmethod)) and _from_cell(val2):
+                        found.append(name + "." + attr + "." + attr2)
+    return found
+'''
+INTEGRITY_EXPR = "__nn_course_replaced()"

@@ -1,0 +1,350 @@
+"""Autograde a whole class: in parallel, with nbgrader's own grader, robust to broken submissions.
+
+``autograde("perceptron", jobs=2)`` grades every submission of an assignment and returns an ``AutogradeSummary``: one
+row per student, "graded" or "flagged" with the reasons, printable as a table and exportable as CSV.
+
+How it works (and why the result is exactly that of ``nbgrader autograde``):
+
+1. The parent takes a snapshot of the course gradebook (nbgrader's ``gradebook.db``) and hashes every submitted file.
+2. Each submission is graded in its own forked process by nbgrader's ``Autograde`` converter (same preprocessors,
+   same configuration from the course's ``nbgrader_config.py``) in a scratch copy of the course with a private copy
+   of the gradebook; ``jobs`` of them run at once. A submission that hangs past a generous wall-clock limit is killed
+   with its kernel; one that crashes its process is reported; neither stops the others.
+3. The parent alone writes to the course gradebook: it copies each submission's rows (grades, comments, timestamp,
+   late penalty) from the private copy, so the gradebook ends up holding the same values sequential grading writes.
+4. Afterwards the submitted files are hashed again: submissions are never modified, and the summary says so.
+
+The gradebook stays nbgrader's: ``nbgrader formgrader``, ``generate_feedback`` and ``export`` work unchanged.
+"""
+from __future__ import annotations
+
+import csv
+import glob
+import hashlib
+import json
+import multiprocessing
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import sys
+import tempfile
+import time
+import traceback
+import warnings
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+
+__all__ = ["autograde", "AutogradeSummary"]
+
+_COLUMNS = ("student", "assignment", "status", "score", "max_score", "reasons")
+
+
+@dataclass
+class AutogradeSummary:
+    """The outcome of grading one assignment for a class.
+
+    rows: one dict per student, sorted by student id, with keys student, assignment, status ("graded" or "flagged"),
+    score and max_score (floats, None when nbgrader recorded nothing) and reasons (list of str: why it was flagged,
+    plus notes such as a restored locked cell). ``seconds`` is the wall-clock time of the whole run.
+    """
+
+    assignment: str
+    rows: list = field(default_factory=list)
+    jobs: int = 1
+    seconds: float = 0.0
+
+    @property
+    def graded(self) -> int:
+        """Number of submissions graded without a flag."""
+        return sum(r["status"] == "graded" for r in self.rows)
+
+    @property
+    def flagged(self) -> list:
+        """The rows that need the instructor's attention."""
+        return [r for r in self.rows if r["status"] == "flagged"]
+
+    def to_csv(self, path) -> str:
+        """Write the rows as CSV (reasons joined by " | ") and return the path."""
+        path = os.fspath(path)
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=_COLUMNS)
+            writer.writeheader()
+            for row in self.rows:
+                out = dict(row)
+                out["reasons"] = " | ".join(row["reasons"])
+                out["score"] = "" if row["score"] is None else f"{row['score']:g}"
+                out["max_score"] = "" if row["max_score"] is None else f"{row['max_score']:g}"
+                writer.writerow(out)
+        return path
+
+    def __str__(self) -> str:
+        header = ("student", "status", "score", "reasons")
+        lines = []
+        for r in self.rows:
+            score = "-" if r["score"] is None else f"{r['score']:g}/{r['max_score']:g}"
+            lines.append((r["student"], r["status"], score, "; ".join(r["reasons"])))
+        widths = [max([len(h)] + [len(line[i]) for line in lines]) for i, h in enumerate(header[:3])]
+        fmt = "  ".join(f"{{:<{w}}}" for w in widths) + "  {}"
+        out = [fmt.format(*header), fmt.format(*("-" * w for w in widths), "-" * 7)]
+        out += [fmt.format(*line) for line in lines]
+        per = self.seconds / len(self.rows) if self.rows else 0.0
+        out.append(f"{self.assignment}: {len(self.rows)} submissions, {self.graded} graded, {len(self.flagged)} "
+                   f"flagged, in {self.seconds:.1f} s ({per:.2f} s per submission, {self.jobs} job(s))")
+        return "\n".join(out)
+
+    def __repr__(self) -> str:
+        return (f"AutogradeSummary({self.assignment!r}, {len(self.rows)} rows, {self.graded} graded, "
+                f"{len(self.flagged)} flagged)")
+
+
+def _load_config(course_dir: str):
+    """The course's nbgrader configuration (its ``nbgrader_config.py``, if any), as nbgrader would load it."""
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = Config()
+    if os.path.exists(os.path.join(course_dir, "nbgrader_config.py")):
+        config.merge(PyFileConfigLoader("nbgrader_config.py", path=course_dir).load_config())
+    if "AutogradeApp" in config:  # nbgrader's own compatibility rule
+        config.Autograde.merge(config.AutogradeApp)
+        del config.AutogradeApp
+    return config
+
+
+def _sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _hash_tree(root: str) -> dict:
+    out = {}
+    for dirpath, _, filenames in os.walk(root):
+        for fname in filenames:
+            path = os.path.join(dirpath, fname)
+            if os.path.isfile(path):
+                out[os.path.relpath(path, root)] = _sha256(path)
+    return out
+
+
+def _sqlite_path(db_url: str) -> str:
+    if not db_url.startswith("sqlite:///"):
+        raise ValueError(f"parallel autograde needs a SQLite gradebook (sqlite:///...), got db_url={db_url!r}; "
+                         "grade with plain `nbgrader autograde` instead")
+    return db_url[len("sqlite:///"):]
+
+
+def _child(task: dict) -> None:
+    """Entry point of a forked grading process: own session (so the parent can kill it with its kernel)."""
+    os.setsid()
+    log = os.open(os.path.join(task["workdir"], "worker.log"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    try:
+        from ._grading_worker import grade_submission
+
+        grade_submission(task)
+    except BaseException:
+        traceback.print_exc()
+        sys.stderr.flush()
+        os._exit(1)
+    os._exit(0)
+
+
+def _merge(gb, assignment: str, student: str, rows: dict) -> None:
+    """Write one submission's rows (from a worker's private gradebook) into the course gradebook."""
+    from nbgrader.utils import parse_utc
+    from sqlalchemy.exc import SAWarning
+
+    gb.update_or_create_student(student)
+    with warnings.catch_warnings():  # nbgrader's add_submission trips SQLAlchemy's autoflush warning; harmless
+        warnings.simplefilter("ignore", SAWarning)
+        submission = gb.update_or_create_submission(assignment, student)
+    submission.timestamp = parse_utc(rows["timestamp"]) if rows["timestamp"] else None
+    for name, nb_rows in rows["notebooks"].items():
+        notebook = gb.find_submission_notebook(name, assignment, student)
+        notebook.late_submission_penalty = nb_rows["late_submission_penalty"]
+        for grade_id, values in nb_rows["grades"].items():
+            grade = gb.find_grade(grade_id, name, assignment, student)
+            for key, value in values.items():
+                setattr(grade, key, value)
+        for comment_id, values in nb_rows["comments"].items():
+            comment = gb.find_comment(comment_id, name, assignment, student)
+            for key, value in values.items():
+                setattr(comment, key, value)
+    gb.db.commit()
+
+
+def _score(gb, assignment: str, student: str):
+    from nbgrader.api import MissingEntry
+
+    try:
+        sub = gb.find_submission(assignment, student)
+    except MissingEntry:
+        return None, None
+    return float(sub.score), float(sub.max_score)
+
+
+def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None, progress=True) -> AutogradeSummary:
+    """Autograde every submission of ``assignment`` with nbgrader, ``jobs`` submissions at a time.
+
+    assignment: the assignment id (a folder under ``source/`` already in the gradebook, i.e. generated).
+    course_dir: the nbgrader course root (holds ``nbgrader_config.py``, ``submitted/``, ``gradebook.db``).
+    students: student ids to grade (default: every folder ``submitted/<student>/<assignment>``).
+    jobs: number of submissions graded at once (one kernel each); 2 on a 2-core machine.
+    timeout: seconds each cell may run (nbgrader's ``Execute.timeout``; default: the course config, else 30).
+    progress: show a progress bar (done, flagged, left, time left) on stderr.
+
+    Returns an ``AutogradeSummary``. Scores, gradebook rows and autograded notebooks are those sequential
+    ``nbgrader autograde --force`` produces; the course gradebook is written by this process only.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.coursedir import CourseDirectory
+    from tqdm.auto import tqdm
+
+    if not isinstance(assignment, str) or not assignment:
+        raise TypeError(f"assignment must be an assignment id (a non-empty str), got {assignment!r}")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be an int >= 1 (submissions graded at once), got {jobs!r}")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
+        raise ValueError(f"timeout must be a positive number of seconds per cell or None, got {timeout!r}")
+    course_dir = os.path.abspath(os.fspath(course_dir))
+    if not os.path.isdir(course_dir):
+        raise ValueError(f"course_dir {course_dir!r} is not a folder; pass the course root (with nbgrader_config.py)")
+
+    # nbgrader shells out to `alembic` when it creates a gradebook: make the venv's scripts reachable.
+    bindir = os.path.dirname(sys.executable)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+
+    config = _load_config(course_dir)
+    coursedir = CourseDirectory(config=config)
+    coursedir.root = course_dir
+    db_path = _sqlite_path(coursedir.db_url)
+    with Gradebook(coursedir.db_url) as gb:
+        try:
+            notebooks = gb.find_assignment(assignment).notebooks
+            n_cells = sum(len(nb.source_cells) for nb in notebooks) + 5 * len(notebooks)
+        except MissingEntry:
+            raise ValueError(f"assignment {assignment!r} is not in the gradebook {db_path}; generate it first "
+                             f"(`nn-course generate` or `nbgrader generate_assignment {assignment}`)") from None
+
+    pattern = coursedir.format_path(coursedir.submitted_directory, "*", assignment)
+    regexp = coursedir.format_path(re.escape(coursedir.submitted_directory), "(?P<student_id>[^/]+)",
+                                   re.escape(assignment), escape=True)
+    found = {}
+    for path in glob.glob(pattern):
+        m = re.fullmatch(regexp, path)
+        if m and os.path.isdir(path):
+            found[m.group("student_id")] = path
+    if students is not None:
+        if isinstance(students, str):
+            students = [students]
+        students = sorted(set(students))
+    else:
+        students = sorted(found)
+
+    per_cell = timeout if timeout is not None else config.Execute.get("timeout", 30) or 30
+    wall_limit = max(120.0, float(per_cell) * n_cells * 2)
+
+    summary = AutogradeSummary(assignment=assignment, jobs=jobs)
+    results: dict[str, dict] = {}
+    start = time.perf_counter()
+    before = {s: _hash_tree(found[s]) for s in students if s in found}
+    todo = [s for s in students if s in found]
+    for s in students:
+        if s not in found:
+            results[s] = {"status": "flagged", "score": None, "max_score": None,
+                          "reasons": [f"no submission folder {coursedir.format_path(coursedir.submitted_directory, s, assignment)}"]}
+
+    tmp = tempfile.mkdtemp(prefix=f"nn-course-autograde-{assignment}-")
+    try:
+        snapshot = os.path.join(tmp, "snapshot.db")
+        with sqlite3.connect(db_path) as src, sqlite3.connect(snapshot) as dst:
+            src.backup(dst)
+        ctx = multiprocessing.get_context("fork")
+        bar = tqdm(total=len(todo), desc=f"autograde {assignment}", unit="sub", disable=not progress,
+                   bar_format="{desc}: {n_fmt}/{total_fmt} done |{bar}| {postfix} [{elapsed} elapsed, {remaining} left]")
+        counts = {"graded": 0, "flagged": 0}
+        running: dict = {}  # sentinel -> (process, student, workdir, started)
+        queue = list(todo)
+        with Gradebook(coursedir.db_url) as gb:
+            while queue or running:
+                while queue and len(running) < jobs:
+                    student = queue.pop(0)
+                    workdir = os.path.join(tmp, f"job-{len(todo) - len(queue):05d}")
+                    os.makedirs(workdir)
+                    task = {"course_root": course_dir, "config": config, "assignment": assignment,
+                            "student": student, "snapshot_db": snapshot, "workdir": workdir, "timeout": timeout}
+                    proc = ctx.Process(target=_child, args=(task,), daemon=False)
+                    proc.start()
+                    running[proc.sentinel] = (proc, student, workdir, time.monotonic())
+                ready = wait(list(running), timeout=1.0)
+                now = time.monotonic()
+                for sentinel in list(running):
+                    proc, student, workdir, started = running[sentinel]
+                    overdue = now - started > wall_limit
+                    if sentinel not in ready and not overdue:
+                        continue
+                    if overdue and proc.is_alive():
+                        _killpg(proc.pid)
+                    proc.join()
+                    _killpg(proc.pid)  # leftovers: a kernel or anything the student's code started
+                    del running[sentinel]
+                    row = _collect(gb, assignment, student, workdir, proc.exitcode, overdue, wall_limit)
+                    results[student] = row
+                    counts[row["status"]] += 1
+                    bar.set_postfix_str(f"{counts['graded']} graded, {counts['flagged']} flagged, "
+                                        f"{len(queue) + len(running)} left", refresh=False)
+                    bar.update(1)
+            bar.close()
+            for s in students:
+                row = results[s]
+                if s in found:
+                    after = _hash_tree(found[s])
+                    if after != before[s]:
+                        changed = sorted(p for p in set(after) | set(before[s]) if after.get(p) != before[s].get(p))
+                        row["status"] = "flagged"
+                        row["reasons"].append(f"submitted files changed during grading: {', '.join(changed)}")
+                summary.rows.append({"student": s, "assignment": assignment, **row})
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _killpg(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _collect(gb, assignment, student, workdir, exitcode, overdue, wall_limit) -> dict:
+    """Merge one finished job into the course gradebook and turn it into a summary row."""
+    reasons_flag, reasons_note = [], []
+    result_path = os.path.join(workdir, "result.json")
+    if os.path.exists(result_path):
+        with open(result_path) as fh:
+            result = json.load(fh)
+        if result["rows"] is not None:
+            _merge(gb, assignment, student, result["rows"])
+        for flag, text in result["findings"]:
+            (reasons_flag if flag else reasons_note).append(text)
+    elif overdue:
+        reasons_flag.append(f"grading took longer than {wall_limit:.0f} s and was stopped: not graded")
+    else:
+        tail = ""
+        log = os.path.join(workdir, "worker.log")
+        if os.path.exists(log):
+            with open(log, errors="replace") as fh:
+                lines = [ln.strip() for ln in fh.read().splitlines() if ln.strip()]
+            tail = f": {lines[-1]}" if lines else ""
+        reasons_flag.append(f"the grading process failed (exit code {exitcode}){tail}: not graded")
+    score, max_score = _score(gb, assignment, student)
+    return {"status": "flagged" if reasons_flag else "graded", "score": score, "max_score": max_score,
+            "reasons": reasons_flag + reasons_note}
