@@ -96,10 +96,11 @@ def as_labels(y, n_classes=None, name="y"):
         raise TypeError(f"{name} must be an array of integer class labels; got dtype {arr.dtype}.")
     if arr.ndim != 1:
         raise ValueError(f"{name} must be a 1-D array of integer class labels of shape (N,); got shape {arr.shape}.")
-    if not np.issubdtype(arr.dtype, np.integer):
-        if np.iscomplexobj(arr) or not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
-            raise ValueError(f"{name} must hold integer class labels 0, 1, ..., K-1; got non-integer values "
-                             f"such as {arr[arr != np.round(arr)][:3] if np.all(np.isfinite(arr)) else 'NaN/inf'}.")
+    if not np.issubdtype(arr.dtype, np.integer) and arr.dtype != bool:
+        bad = arr[~np.isfinite(arr) | (arr != np.round(arr))] if arr.size else arr
+        if bad.size:
+            raise ValueError(f"{name} must hold integer class labels 0, 1, ..., K-1; got non-integer values such as "
+                             f"{bad[:3]}.")
     labels = arr.astype(np.int64)
     if labels.size and labels.min() < 0:
         raise ValueError(f"{name} must hold class labels 0, 1, ..., K-1; got the negative label {labels.min()}.")

@@ -67,11 +67,18 @@ class Perceptron:
 
     def update(self, x, y):
         """Apply the learning rule to one example x: (D,) with label y (0 or 1). Returns True if it was a mistake."""
-        x = as_float_array(x, "x", ndim=1, shape=f"({self.n_features},)").reshape(1, -1)
-        error = int(_binary_labels([y], 1)[0]) - int(self.predict(x)[0])
-        self.params["W"][:, 0] += self.learning_rate * error * x[0]
+        x = as_float_array(x, "x", ndim=1, shape=f"({self.n_features},)", allow_nonfinite=False)
+        if x.shape[0] != self.n_features:
+            raise ValueError(f"x has {x.shape[0]} features but the model expects {self.n_features}.")
+        return self._update(x, int(_binary_labels([y], 1)[0]))
+
+    def _update(self, x, y):
+        """The learning rule itself, on a checked example x: (D,) and label y in {0, 1}."""
+        y_hat = step(x @ self.params["W"][:, 0] + self.params["b"][0])
+        error = y - y_hat  # 0 if right, +1 or -1 if wrong
+        self.params["W"][:, 0] += self.learning_rate * error * x
         self.params["b"] += self.learning_rate * error
-        return error != 0
+        return bool(error != 0)
 
     def fit(self, X, y, max_epochs=100, shuffle=True):
         """Run the learning rule over the examples, epoch after epoch, until an epoch has no mistake.
@@ -87,7 +94,7 @@ class Perceptron:
         history = {"mistakes": [], "accuracy": []}
         for _ in range(max_epochs):
             order = rng.permutation(len(X)) if shuffle else range(len(X))
-            history["mistakes"].append(sum(self.update(X[i], y[i]) for i in order))
+            history["mistakes"].append(int(sum(self._update(X[i], y[i]) for i in order)))
             history["accuracy"].append(float(np.mean(self.predict(X) == y)))
             if history["mistakes"][-1] == 0:
                 break
@@ -115,13 +122,16 @@ class _GradientModel:
         return losses.mse(scores, y)
 
     def _add_l2(self, loss, grads, l2):
-        """Add the penalty ``l2 / 2 * sum(W**2)`` over the weight matrices (keys starting with "W") to loss and grads."""
+        """Add the penalty ``l2 / 2 * sum(W**2)`` over the weight matrices (keys starting with "W") to loss and grads.
+
+        Returns (loss, grads) with grads in the order of params.
+        """
         l2 = check_positive_number(l2, "l2", allow_zero=True)
         for name, value in self.params.items():
             if name.startswith("W") and l2 > 0:
                 loss += 0.5 * l2 * float(np.sum(value ** 2))
                 grads[name] = grads[name] + l2 * value
-        return loss, grads
+        return loss, {name: grads[name] for name in self.params}  # in the order of params
 
     def predict_proba(self, X):
         """X: (N, D) inputs. Returns (N,) probabilities of class 1 (sigmoid output) or (N, K) class probabilities."""
