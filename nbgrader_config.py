@@ -13,7 +13,6 @@ import os
 # gives a test cell zero points for any output on stderr.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
