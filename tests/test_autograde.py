@@ -12,7 +12,6 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +21,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from course_utils.instructor.autograde import AutogradeSummary, autograde
+from course_utils.instructor.autograde import gradebook_rows as _gradebook_rows
 
 ASSIGNMENT = "ps1"
 TIMEOUT = 5  # seconds per cell in this test course
@@ -172,23 +172,7 @@ def digests(folder: Path) -> dict:
 
 
 def gradebook_rows(course: Path) -> list:
-    """Every student, submission, grade and comment in the gradebook, as plain values (row ids left out)."""
-    from nbgrader.api import Gradebook
-
-    rows = []
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        for student in gb.students:
-            rows.append(("student", student.id))
-        for sub in gb.find_assignment(ASSIGNMENT).submissions:
-            rows.append(("submission", sub.student.id, sub.timestamp))
-            for nb in sub.notebooks:
-                rows.append(("notebook", sub.student.id, nb.name, nb.late_submission_penalty))
-                for g in nb.grades:
-                    rows.append(("grade", sub.student.id, nb.name, g.name, g.auto_score, g.manual_score,
-                                 g.extra_credit, g.needs_manual_grade))
-                for c in nb.comments:
-                    rows.append(("comment", sub.student.id, nb.name, c.name, c.auto_comment, c.manual_comment))
-    return sorted(rows, key=repr)
+    return _gradebook_rows(course, ASSIGNMENT)
 
 
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?( ?[A-Z]{3}|[+-]\d{2}:?\d{2})?")

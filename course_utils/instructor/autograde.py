@@ -36,7 +36,7 @@ import warnings
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 
-__all__ = ["autograde", "AutogradeSummary"]
+__all__ = ["autograde", "AutogradeSummary", "gradebook_rows"]
 
 _COLUMNS = ("student", "assignment", "status", "score", "max_score", "reasons")
 
@@ -97,6 +97,33 @@ class AutogradeSummary:
     def __repr__(self) -> str:
         return (f"AutogradeSummary({self.assignment!r}, {len(self.rows)} rows, {self.graded} graded, "
                 f"{len(self.flagged)} flagged)")
+
+
+def gradebook_rows(course_dir, assignment: str) -> list:
+    """Everything autograding writes to the gradebook for ``assignment``, as sorted plain tuples without row ids.
+
+    Students, submissions (timestamp), submitted notebooks (late penalty), grades (auto/manual score, extra credit,
+    needs manual grade) and comments: two gradings of the same class are equal exactly when these lists are.
+    """
+    from nbgrader.api import Gradebook
+    from nbgrader.coursedir import CourseDirectory
+
+    course_dir = os.path.abspath(os.fspath(course_dir))
+    coursedir = CourseDirectory(config=_load_config(course_dir))
+    coursedir.root = course_dir
+    rows = []
+    with Gradebook(coursedir.db_url) as gb:
+        rows += [("student", s.id) for s in gb.students]
+        for sub in gb.find_assignment(assignment).submissions:
+            student = sub.student.id
+            rows.append(("submission", student, sub.timestamp))
+            for nb in sub.notebooks:
+                rows.append(("notebook", student, nb.name, nb.late_submission_penalty))
+                rows += [("grade", student, nb.name, g.name, g.auto_score, g.manual_score, g.extra_credit,
+                          bool(g.needs_manual_grade)) for g in nb.grades]
+                rows += [("comment", student, nb.name, c.name, c.auto_comment, c.manual_comment)
+                         for c in nb.comments]
+    return sorted(rows, key=repr)
 
 
 def _load_config(course_dir: str):
@@ -205,6 +232,8 @@ def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.coursedir import CourseDirectory
     from tqdm.auto import tqdm
+
+    from . import _grading_worker  # noqa: F401  imported once here, inherited by every forked job
 
     if not isinstance(assignment, str) or not assignment:
         raise TypeError(f"assignment must be an assignment id (a non-empty str), got {assignment!r}")

@@ -1,0 +1,200 @@
+"""Benchmark: grade a synthetic class with plain sequential ``nbgrader autograde`` and with ``autograde(jobs=N)``.
+
+For each NumPy assignment (perceptron, logistic_regression, backprop_xor) it builds, in a temporary course, a class of
+``--students`` submissions made from the assignment's source notebook: a realistic mix of correct ones, wrong ones
+(one function with a flipped sign, a dropped transpose, a sum for a mean, or left unanswered) and broken ones (the
+untouched release, invalid JSON, a renamed notebook, an exception at import, a kernel that dies, a million lines of
+output, an infinite loop). Two identical copies of the course are graded, one by ``nbgrader autograde <name> --force``
+(a subprocess, as an instructor runs it) and one by ``course_utils.instructor.autograde.autograde(jobs=N)``; the script
+checks that the gradebooks are identical and prints seconds per submission for each and the speed-up.
+
+    python benchmarks/grade_class.py                 # 60 students per assignment, jobs=2
+    python benchmarks/grade_class.py --students 10 --assignments perceptron
+
+Not part of the test suite: it takes several minutes.
+"""
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from course_utils.instructor.autograde import autograde, gradebook_rows  # noqa: E402
+
+NUMPY_ASSIGNMENTS = ("perceptron", "logistic_regression", "backprop_xor")
+SOURCE = ROOT / "assignments" / "source"
+CELL_TIMEOUT = 10  # seconds per cell in the benchmark course, so the one infinite loop costs 10 s and not 120 s
+
+# (pattern, replacement): plausible student mistakes, tried in a random order on one solution cell.
+MUTATIONS = [
+    (r"\.T\b", ""),  # a forgotten transpose
+    (r" - ", " + "),  # a wrong sign
+    (r"np\.mean\(", "np.sum("),  # a missing 1/m
+    (r"1 / m\b", "1"),
+    (r"\btanh\b", "sigmoid"),
+    (r"\+ b\b", ""),  # a forgotten bias
+    (r"\b1\.0 - ", "1.0 + "),
+]
+
+
+def _env():
+    env = dict(os.environ)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def nbgrader(course, *args):
+    out = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=_env(),
+                         capture_output=True, text=True)
+    return out
+
+
+def _nbgrader_meta(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def solution_sources(name):
+    """{grade_id: solution code without the BEGIN/END SOLUTION lines} from the source notebook."""
+    nb = nbformat.read(SOURCE / name / f"{name}.ipynb", as_version=4)
+    out = {}
+    for cell in nb.cells:
+        meta = _nbgrader_meta(cell)
+        if meta.get("solution"):
+            lines = [ln for ln in cell.source.split("\n") if "BEGIN SOLUTION" not in ln and "END SOLUTION" not in ln]
+            out[meta["grade_id"]] = "\n".join(lines)
+    return out
+
+
+def make_course(root, names):
+    root.mkdir(parents=True)
+    config = (ROOT / "nbgrader_config.py").read_text()
+    config += f"\n# benchmark: a short cell timeout so one infinite loop does not dominate the timing\n" \
+              f"c.Execute.timeout = {CELL_TIMEOUT}\n"
+    (root / "nbgrader_config.py").write_text(config)
+    for name in names:
+        shutil.copytree(SOURCE / name, root / "assignments" / "source" / name)
+        out = nbgrader(root, "generate_assignment", name, "--force")
+        if out.returncode != 0:
+            raise SystemExit(f"generate_assignment {name} failed:\n{out.stderr[-3000:]}")
+
+
+def build_class(root, name, n_students, seed=0):
+    """Write ``n_students`` submissions of ``name`` into ``root/submitted``; return {student: kind}."""
+    rng = random.Random(seed)
+    release = nbformat.read(root / "assignments" / "release" / name / f"{name}.ipynb", as_version=4)
+    solutions = solution_sources(name)
+    solution_ids = [gid for gid in solutions
+                    if any(_nbgrader_meta(c).get("grade_id") == gid and c.cell_type == "code" for c in release.cells)]
+    broken = ["untouched", "untouched", "invalid_json", "renamed", "import_error", "kernel_dies", "million_lines",
+              "infinite_loop"]
+    n_broken = min(len(broken), max(1, n_students // 7))
+    n_wrong = n_students * 30 // 100
+    kinds = broken[:n_broken] + ["wrong"] * n_wrong + ["correct"] * (n_students - n_broken - n_wrong)
+    rng.shuffle(kinds)
+    students = {}
+    for i, kind in enumerate(kinds):
+        student = f"s{i:03d}_{kind}"
+        nb = nbformat.from_dict(release)
+        by_id = {_nbgrader_meta(c).get("grade_id"): c for c in nb.cells if _nbgrader_meta(c).get("solution")}
+        if kind != "untouched":
+            for gid, code in solutions.items():
+                if gid in by_id:
+                    by_id[gid].source = code
+        first = by_id[solution_ids[0]]
+        if kind == "wrong":
+            target = by_id[rng.choice(solution_ids)]
+            for pattern, repl in rng.sample(MUTATIONS, len(MUTATIONS)):
+                if re.search(pattern, target.source):
+                    target.source = re.sub(pattern, repl, target.source, count=1)
+                    break
+            else:
+                target.source = "# YOUR CODE HERE\nraise NotImplementedError()"
+        elif kind == "import_error":
+            first.source = "import numpy_misspelled\n" + first.source
+        elif kind == "kernel_dies":
+            first.source = "import os\nos._exit(1)\n" + first.source
+        elif kind == "million_lines":
+            first.source = "print('\\n'.join(map(str, range(1_000_000))))\n" + first.source
+        elif kind == "infinite_loop":
+            by_id[solution_ids[-1]].source = "while True:\n    pass"
+        folder = root / "submitted" / student / name
+        folder.mkdir(parents=True)
+        (folder / "timestamp.txt").write_text("2026-11-20 12:00:00.000000 UTC")
+        target = folder / (f"{name} (1).ipynb" if kind == "renamed" else f"{name}.ipynb")
+        if kind == "invalid_json":
+            target.write_text(nbformat.writes(nb)[:-200])
+        else:
+            nbformat.write(nb, target)
+        students[student] = kind
+    return students
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--students", type=int, default=60, help="submissions per assignment (default 60)")
+    parser.add_argument("--jobs", type=int, default=2, help="parallel jobs (default 2)")
+    parser.add_argument("--assignments", nargs="*", default=None, help="default: the NumPy assignments present")
+    parser.add_argument("--json", help="also write the figures to this JSON file")
+    args = parser.parse_args(argv)
+    names = args.assignments or [n for n in NUMPY_ASSIGNMENTS if (SOURCE / n).is_dir()]
+    if not names:
+        raise SystemExit(f"no assignment found under {SOURCE}")
+
+    tmp = Path(tempfile.mkdtemp(prefix="nn-course-bench-"))
+    figures = {"assignments": {}, "jobs": args.jobs, "cpu_count": os.cpu_count()}
+    try:
+        base = tmp / "base"
+        make_course(base, names)
+        kinds = {name: build_class(base, name, args.students, seed=i) for i, name in enumerate(names)}
+        seq_course, par_course = tmp / "sequential", tmp / "parallel"
+        shutil.copytree(base, seq_course)
+        shutil.copytree(base, par_course)
+        total_seq = total_par = 0.0
+        n_total = 0
+        all_same = True
+        for name in names:
+            n = len(kinds[name])
+            t0 = time.perf_counter()
+            out = nbgrader(seq_course, "autograde", name, "--force")
+            t_seq = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            summary = autograde(name, course_dir=par_course, jobs=args.jobs, progress=sys.stderr.isatty())
+            t_par = time.perf_counter() - t0
+            same = gradebook_rows(seq_course, name) == gradebook_rows(par_course, name)
+            all_same &= same
+            flagged = sum(r["status"] == "flagged" for r in summary.rows)
+            total_seq, total_par, n_total = total_seq + t_seq, total_par + t_par, n_total + n
+            figures["assignments"][name] = {
+                "submissions": n, "sequential_s": round(t_seq, 2), "parallel_s": round(t_par, 2),
+                "sequential_s_per_submission": round(t_seq / n, 3), "parallel_s_per_submission": round(t_par / n, 3),
+                "speedup": round(t_seq / t_par, 2), "identical_gradebook": same, "flagged": flagged,
+                "nbgrader_exit_code": out.returncode}
+            print(f"{name:20s} {n:4d} submissions  sequential {t_seq:7.1f} s ({t_seq / n:.2f} s/sub)  "
+                  f"jobs={args.jobs} {t_par:7.1f} s ({t_par / n:.2f} s/sub)  speed-up {t_seq / t_par:.2f}  "
+                  f"identical gradebook: {'yes' if same else 'NO'}  flagged {flagged}", flush=True)
+        figures.update({"submissions": n_total, "sequential_s_per_submission": round(total_seq / n_total, 3),
+                        "parallel_s_per_submission": round(total_par / n_total, 3),
+                        "speedup": round(total_seq / total_par, 2), "identical_gradebook": all_same})
+        print(f"{'all':20s} {n_total:4d} submissions  sequential {total_seq / n_total:.2f} s/sub  "
+              f"jobs={args.jobs} {total_par / n_total:.2f} s/sub  speed-up {total_seq / total_par:.2f}  "
+              f"identical gradebooks: {'yes' if all_same else 'NO'}")
+        if args.json:
+            Path(args.json).write_text(json.dumps(figures, indent=2))
+        return 0 if all_same else 1
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
