@@ -50,6 +50,13 @@ def load_config(course_dir="."):
     return config
 
 
+def coursedir(course_dir="."):
+    """An ``nbgrader.coursedir.CourseDirectory`` for the course: folder names and gradebook URL, with nbgrader's defaults."""
+    from nbgrader.coursedir import CourseDirectory
+
+    return CourseDirectory(config=load_config(course_dir))
+
+
 def nbgrader_api(course_dir=".", config=None):
     """Return an ``nbgrader.apps.NbGraderAPI`` for the course in ``course_dir``.
 
@@ -65,10 +72,16 @@ def nbgrader_api(course_dir=".", config=None):
     return NbGraderAPI(coursedir=CourseDirectory(config=merged), config=merged)
 
 
+def course_path(step, course_dir="."):
+    """The folder of one nbgrader step of the course, e.g. ``course_path("submitted")``; ``step`` is one of source,
+    release, submitted, autograded, feedback."""
+    cd = coursedir(course_dir)
+    return Path(cd.root) / getattr(cd, f"{step}_directory")
+
+
 def source_dir(course_dir="."):
     """The folder holding one sub-folder per assignment source (``assignments/source``)."""
-    config = load_config(course_dir)
-    return Path(config.CourseDirectory.root) / config.CourseDirectory.source_directory
+    return course_path("source", course_dir)
 
 
 def list_assignments(course_dir="."):

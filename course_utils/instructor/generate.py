@@ -14,7 +14,8 @@ from pathlib import Path
 
 import nbformat
 
-from .course import CourseError, check_assignment, list_assignments, load_config, nbgrader_api, run_nbgrader
+from .course import (CourseError, check_assignment, course_path, course_root, list_assignments, load_config,
+                     nbgrader_api, run_nbgrader)
 
 SOLUTIONS_DIR = "solutions"
 
@@ -62,10 +63,14 @@ def make_solution(nb, name, config=None):
     return nb
 
 
+def solutions_path(course_dir="."):
+    """The folder of the published solutions, ``solutions/`` at the course root."""
+    return course_root(course_dir) / SOLUTIONS_DIR
+
+
 def source_notebooks(name, course_dir="."):
     """Paths of the source notebooks of assignment ``name`` (sorted)."""
-    config = load_config(course_dir)
-    folder = Path(config.CourseDirectory.root) / config.CourseDirectory.source_directory / name
+    folder = course_path("source", course_dir) / name
     notebooks = sorted(folder.glob("*.ipynb"))
     if not notebooks:
         raise CourseError(f"assignment {name!r} has no notebook in {folder}")
@@ -75,7 +80,7 @@ def source_notebooks(name, course_dir="."):
 def generate_solution(name, course_dir="."):
     """Write ``solutions/<name>/<notebook>.ipynb`` for every source notebook of ``name``; return their paths."""
     config = load_config(course_dir)
-    out_dir = Path(config.CourseDirectory.root) / SOLUTIONS_DIR / name
+    out_dir = solutions_path(course_dir) / name
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
@@ -104,7 +109,7 @@ def generate(assignments=None, course_dir=".", *, release=True, solutions=True):
     """
     names = list(assignments) if assignments else list_assignments(course_dir)
     if not names:
-        raise CourseError(f"no assignment sources found under {load_config(course_dir).CourseDirectory.source_directory}")
+        raise CourseError(f"no assignment sources found under {course_path('source', course_dir)}")
     for name in names:
         check_assignment(name, course_dir)
     api = nbgrader_api(course_dir) if release else None

@@ -1,0 +1,163 @@
+"""``nn-course``: the instructor's command for the whole grading cycle, run from the course root.
+
+    nn-course list                                   # the assignments and what exists for each
+    nn-course generate [ASSIGNMENT ...]              # student release + published solutions, from the sources
+    nn-course import ASSIGNMENT FOLDER               # submissions: FOLDER/<student>/ASSIGNMENT/*.ipynb or <student>.zip
+    nn-course autograde ASSIGNMENT [--jobs 2]        # grade every submission; summary table (+ --summary CSV)
+    nn-course feedback ASSIGNMENT                    # feedback/<student>/ASSIGNMENT/*.html
+    nn-course export [--to grades.csv]               # one row per assignment and student
+
+Every subcommand takes ``--course-dir`` (default: the current folder), the folder holding ``nbgrader_config.py``.
+The work is done by nbgrader's own Python API; this module only parses arguments and reports.
+"""
+import argparse
+import sys
+
+from .course import CourseError, ensure_tools_on_path
+
+
+def _cmd_list(args):
+    from .course import course_path, list_assignments
+    from .generate import solutions_path
+
+    names = list_assignments(args.course_dir)
+    if not names:
+        print(f"no assignments under {course_path('source', args.course_dir)}")
+        return 0
+    release, submitted = course_path("release", args.course_dir), course_path("submitted", args.course_dir)
+    for name in names:
+        released = (release / name).is_dir()
+        solved = (solutions_path(args.course_dir) / name).is_dir()
+        n_submitted = len([p for p in submitted.glob(f"*/{name}") if p.is_dir()])
+        print(f"{name:24s} release: {'yes' if released else 'no ':3s}  solutions: {'yes' if solved else 'no ':3s}  "
+              f"submissions: {n_submitted}")
+    return 0
+
+
+def _cmd_generate(args):
+    from .generate import generate
+
+    written = generate(args.assignments or None, args.course_dir, release=not args.solutions_only,
+                       solutions=not args.release_only)
+    for name, paths in written.items():
+        for path in paths:
+            print(f"{name}: wrote {path}")
+    return 0
+
+
+def _cmd_import(args):
+    from .submissions import import_submissions
+
+    report = import_submissions(args.folder, args.assignment, args.course_dir, students=args.student or None,
+                                overwrite=not args.keep_existing)
+    print(report)
+    return 1 if report.problems else 0
+
+
+def _cmd_autograde(args):
+    from .autograde import autograde
+    from .course import check_assignment
+
+    check_assignment(args.assignment, args.course_dir)
+    summary = autograde(args.assignment, course_dir=args.course_dir, students=args.student or None,
+                        jobs=args.jobs, timeout=args.timeout, progress=not args.no_progress)
+    print(summary)
+    if args.summary:
+        print(f"summary written to {summary.to_csv(args.summary)}")
+    return 0
+
+
+def _cmd_feedback(args):
+    from .grades import generate_feedback
+
+    for path in generate_feedback(args.assignment, args.course_dir, students=args.student or None):
+        print(f"wrote {path}")
+    return 0
+
+
+def _cmd_export(args):
+    from .grades import export_grades
+
+    path = export_grades(args.to, args.course_dir, assignments=args.assignment or None)
+    print(f"grades written to {path}")
+    return 0
+
+
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text}")
+    return value
+
+
+def build_parser():
+    """The argument parser of ``nn-course`` (one subparser per step of the grading cycle)."""
+    parser = argparse.ArgumentParser(
+        prog="nn-course",
+        description="Instructor commands for the neural-networks course: generate assignments, import and autograde "
+                    "submissions, write feedback and export grades (with nbgrader).",
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--course-dir", default=".", metavar="PATH",
+                        help="the course root, holding nbgrader_config.py (default: the current folder)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("list", parents=[common], help="list the assignments and their state")
+    p.set_defaults(func=_cmd_list)
+
+    p = sub.add_parser("generate", parents=[common],
+                       help="write the student release (assignments/release/) and the solutions (solutions/)")
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="assignments to generate (default: all)")
+    only = p.add_mutually_exclusive_group()
+    only.add_argument("--release-only", action="store_true", help="write only the student release")
+    only.add_argument("--solutions-only", action="store_true", help="write only the solutions")
+    p.set_defaults(func=_cmd_generate)
+
+    p = sub.add_parser("import", aliases=["collect"], parents=[common],
+                       help="copy submissions into submitted/<student>/<assignment>/")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("folder", metavar="FOLDER",
+                   help="holds <student>/ASSIGNMENT/*.ipynb folders and/or <student>.zip files")
+    p.add_argument("--student", action="append", metavar="ID", help="import only this student (repeatable)")
+    p.add_argument("--keep-existing", action="store_true", help="skip students already imported instead of replacing")
+    p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser("autograde", parents=[common], help="grade every submission of an assignment")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--jobs", "-j", type=_positive_int, default=1, help="submissions graded at once (e.g. 2 on 2 cores)")
+    p.add_argument("--timeout", type=_positive_int, default=None, metavar="SECONDS",
+                   help="seconds each cell may run (default: nbgrader_config.py)")
+    p.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")
+    p.add_argument("--summary", metavar="CSV", help="also write the summary table (graded/flagged, reasons) here")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_autograde)
+
+    p = sub.add_parser("feedback", parents=[common], help="write HTML feedback for the autograded submissions")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
+    p.set_defaults(func=_cmd_feedback)
+
+    p = sub.add_parser("export", parents=[common], help="export the grades of all students to CSV")
+    p.add_argument("--to", default="grades.csv", metavar="CSV", help="output file (default: grades.csv)")
+    p.add_argument("--assignment", action="append", metavar="ASSIGNMENT", help="only this assignment (repeatable)")
+    p.set_defaults(func=_cmd_export)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the ``nn-course`` console script; returns the exit status."""
+    ensure_tools_on_path()  # nbgrader runs `alembic` from the environment's bin folder
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CourseError as err:
+        print(f"nn-course {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except (ValueError, FileNotFoundError) as err:  # bad input reported by nbgrader or the autograder
+        print(f"nn-course {args.command}: error: {type(err).__name__}: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""Read grades back from nbgrader's gradebook, export them to CSV, and generate students' feedback.
+
+The gradebook (``gradebook.db`` at the course root) is nbgrader's; these are thin wrappers over
+``nbgrader.api.Gradebook``, nbgrader's ``CsvExportPlugin`` and ``NbGraderAPI.generate_feedback``.
+"""
+from pathlib import Path
+
+from .course import CourseError, check_assignment, coursedir, load_config, nbgrader_api, run_nbgrader
+
+
+def _gradebook(course_dir):
+    from nbgrader.api import Gradebook
+
+    cd = coursedir(course_dir)
+    db_url = cd.db_url
+    if db_url.startswith("sqlite:///") and not Path(db_url[len("sqlite:///"):]).is_file():
+        raise CourseError(f"no gradebook at {db_url[len('sqlite:///'):]}: run `nn-course generate` first")
+    return Gradebook(db_url, course_id=cd.course_id)
+
+
+def submission_scores(assignment, course_dir="."):
+    """Scores of every submission of ``assignment`` in the gradebook.
+
+    Returns a list of dicts, sorted by student: student, score, max_score, auto_score (points from autograder tests),
+    needs_manual_grade (bool: a written answer awaits the instructor).
+    """
+    check_assignment(assignment, course_dir)
+    from nbgrader.api import MissingEntry
+
+    rows = []
+    with _gradebook(course_dir) as gb:
+        try:
+            gb.find_assignment(assignment)
+        except MissingEntry:
+            raise CourseError(f"the gradebook has no assignment {assignment!r}: run `nn-course generate` first") from None
+        for submission in gb.assignment_submissions(assignment):
+            auto = sum(
+                grade.score for notebook in submission.notebooks for grade in notebook.grades
+                if grade.cell.cell_type == "code" and grade.score is not None
+            )
+            rows.append({
+                "student": submission.student.id,
+                "score": float(submission.score),
+                "max_score": float(submission.max_score),
+                "auto_score": float(auto),
+                "needs_manual_grade": bool(submission.needs_manual_grade),
+            })
+    return sorted(rows, key=lambda row: row["student"])
+
+
+def cell_scores(assignment, student, course_dir="."):
+    """Points of every graded cell of one submission: ``{grade_id: score}`` (None where a written answer awaits grading)."""
+    from nbgrader.api import MissingEntry
+
+    with _gradebook(course_dir) as gb:
+        try:
+            submission = gb.find_submission(assignment, student)
+        except MissingEntry:
+            raise CourseError(f"no graded submission of {assignment!r} by {student!r} in the gradebook") from None
+        return {grade.name: grade.score for notebook in submission.notebooks for grade in notebook.grades}
+
+
+def set_manual_score(assignment, student, grade_id, points, course_dir="."):
+    """Record the instructor's points for a written answer (what the formgrader does); returns the new total score."""
+    from nbgrader.api import MissingEntry
+
+    with _gradebook(course_dir) as gb:
+        submission = gb.find_submission(assignment, student)
+        for notebook in submission.notebooks:
+            try:
+                grade = gb.find_grade(grade_id, notebook.name, assignment, student)
+            except MissingEntry:
+                continue
+            if points > grade.max_score:
+                raise CourseError(f"{grade_id} is worth at most {grade.max_score:g} points, got {points:g}")
+            grade.manual_score = float(points)
+            gb.db.commit()
+            return float(gb.find_submission(assignment, student).score)
+    raise CourseError(f"{assignment!r} has no graded cell {grade_id!r}")
+
+
+def export_grades(path="grades.csv", course_dir=".", assignments=None):
+    """Write nbgrader's grade table (one row per assignment and student) to ``path`` with its ``CsvExportPlugin``.
+
+    Columns: assignment, duedate, timestamp, student_id, last_name, first_name, email, raw_score,
+    late_submission_penalty, score, max_score. A student without a submission gets 0. Returns the path.
+    """
+    from nbgrader.plugins import CsvExportPlugin
+
+    for name in assignments or []:
+        check_assignment(name, course_dir)
+    path = Path(path).expanduser().resolve()
+    if not path.parent.is_dir():
+        raise CourseError(f"cannot write {path}: the folder {path.parent} does not exist")
+    plugin = CsvExportPlugin(config=load_config(course_dir), to=str(path), assignment=list(assignments or []))
+    with _gradebook(course_dir) as gb:
+        plugin.export(gb)
+    return path
+
+
+def generate_feedback(assignment, course_dir=".", students=None):
+    """Write ``feedback/<student>/<assignment>/<notebook>.html`` for the autograded submissions of ``assignment``.
+
+    students: list of ids (default: every autograded student). Returns the paths of the feedback files written.
+    """
+    check_assignment(assignment, course_dir)
+    api = nbgrader_api(course_dir)
+    root = Path(api.coursedir.root)
+    autograded = root / api.coursedir.autograded_directory
+    available = sorted(p.parent.name for p in autograded.glob(f"*/{assignment}") if p.is_dir())
+    if not available:
+        raise CourseError(f"no autograded submission of {assignment!r}: run `nn-course autograde {assignment}` first")
+    chosen = list(students) if students else available
+    missing = sorted(set(chosen) - set(available))
+    if missing:
+        raise CourseError(f"not autograded yet for {assignment!r}: {', '.join(missing)}")
+    for student in chosen:
+        run_nbgrader(api.generate_feedback(assignment, student), f"generate the feedback of {student} for {assignment!r}")
+    feedback = root / api.coursedir.feedback_directory
+    return sorted(p for student in chosen for p in (feedback / student / assignment).glob("*.html"))
