@@ -135,7 +135,10 @@ def _is_keras_model(model):
 
 
 def _evaluate_model(model, grid, kind):
-    """Evaluate ``model`` on the (M, 2) grid; return (values, kind) with kind "class", "proba" or "score"."""
+    """Evaluate ``model`` on the (M, 2) grid; return (values, kind).
+
+    kind is "class", "proba" or "score" with values (M,), or "multiclass" with values (M, K) class probabilities.
+    """
     if kind not in ("auto", "class", "proba", "score"):
         raise ValueError(f"kind must be 'auto', 'class', 'proba' or 'score'; got {kind!r}.")
     if _is_keras_model(model):
@@ -163,9 +166,11 @@ def _evaluate_model(model, grid, kind):
         raise ValueError(f"the model returned shape {out.shape} for {len(grid)} points; expected ({len(grid)},) "
                          f"labels/probabilities/scores or ({len(grid)}, K) class probabilities.")
     if out.ndim == 2:  # (M, K) class probabilities
-        if out.shape[1] == 2 and kind != "class":
+        if kind == "class":
+            return np.argmax(out, axis=1).astype(np.float64), "class"
+        if out.shape[1] == 2:
             return out[:, 1], "proba"
-        return np.argmax(out, axis=1).astype(np.float64), "class"
+        return out, "multiclass"
     if kind == "auto":
         if source is not None:
             kind = source
@@ -193,7 +198,8 @@ def plot_decision_boundary(model, X, y=None, ax=None, kind="auto", resolution=20
     predicted class), "score" (a real-valued score, boundary at 0, class 1 where score >= 0) or "auto":
     probabilities for objects with predict_proba and Keras models, classes for objects with only predict, and for a
     plain function: classes if it returns integers, probabilities if it returns values in [0, 1], otherwise scores;
-    (M, K) outputs are class probabilities: K = 2 draws the probability of class 1, K > 2 the most likely class.
+    (M, K) outputs are class probabilities: K = 2 draws the probability of class 1, K > 2 the most likely class
+    with smooth boundaries where the two most likely classes tie (one contour line set per class).
     resolution: grid points per axis; padding: margin around the data as a fraction of its range;
     xlim, ylim: (low, high) plotted range instead of the data's; colorbar: add a colour bar (probabilities only).
     Returns the Axes.
@@ -209,7 +215,11 @@ def plot_decision_boundary(model, X, y=None, ax=None, kind="auto", resolution=20
     xx, yy = np.meshgrid(np.linspace(*x_range, resolution), np.linspace(*y_range, resolution))
     grid = np.column_stack([xx.ravel(), yy.ravel()])
     values, kind = _evaluate_model(model, grid, kind)
-    zz = values.reshape(xx.shape)
+    if kind == "multiclass":
+        probabilities = values.reshape(xx.shape + (values.shape[1],))
+        zz = np.argmax(probabilities, axis=2).astype(np.float64)
+    else:
+        zz = values.reshape(xx.shape)
 
     if kind == "proba":
         cmap = LinearSegmentedColormap.from_list(
@@ -229,7 +239,13 @@ def plot_decision_boundary(model, X, y=None, ax=None, kind="auto", resolution=20
         index = np.searchsorted(classes, zz)  # class label -> 0..len(classes)-1, so that any labels work
         cmap = ListedColormap([_lighten(_class_color(k), 0.7) for k in classes])
         ax.contourf(xx, yy, index, levels=np.arange(len(classes) + 1) - 0.5, cmap=cmap)
-        if len(classes) > 1:
+        if kind == "multiclass":
+            # Smooth boundaries: where class k's probability ties with the best of the others (one line per class).
+            for k in classes:
+                margin = probabilities[..., k] - np.delete(probabilities, k, axis=2).max(axis=2)
+                if margin.min() < 0.0 < margin.max():
+                    ax.contour(xx, yy, margin, levels=[0.0], colors="k", linewidths=1.0)
+        elif len(classes) > 1:
             ax.contour(xx, yy, index, levels=np.arange(len(classes) - 1) + 0.5, colors="k", linewidths=1.0)
     if show_points:
         plot_data(X, y, ax=ax, class_names=class_names, feature_names=feature_names, legend=y is not None)

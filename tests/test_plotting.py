@@ -178,10 +178,25 @@ def test_decision_boundary_multiclass_probabilities_draw_argmax_regions(ax):
         return e / e.sum(axis=1, keepdims=True)
 
     plotting.plot_decision_boundary(proba, X, y, ax=ax, resolution=60, xlim=(-4, 4), ylim=(-4, 4))
-    filled, line = _contours(ax)
+    filled, *lines = _contours(ax)
     assert len(filled.levels) == 4  # three regions
+    assert len(lines) == 3  # one "ties with the best other class" line per class
+    for k, line in enumerate(lines):
+        np.testing.assert_allclose(line.levels, [0.0])
+        vertices = np.concatenate([p.vertices for p in line.get_paths()])
+        # On class k's boundary, k ties with the best other class: two largest probabilities are equal.
+        top_two = np.sort(proba(vertices), axis=1)[:, -2:]
+        np.testing.assert_allclose(top_two[:, 0], top_two[:, 1], atol=0.05)
     assert len(_scatters(ax)) == 3
     assert ax.get_xlim() == (-4, 4)
+
+
+def test_decision_boundary_multiclass_as_class_labels(ax):
+    X = np.array([[-1.0, -1.0], [1.0, 1.0]])
+    plotting.plot_decision_boundary(lambda Z: np.column_stack([Z[:, 0], Z[:, 1], -Z[:, 0]]), X, ax=ax,
+                                    kind="class", resolution=30)
+    filled, line = _contours(ax)
+    assert filled.filled and not line.filled
 
 
 def test_decision_boundary_with_keras_like_model(ax, two_blobs):
