@@ -141,6 +141,9 @@ def build_class(course):
         course, sigmoid="def sigmoid(z):\n    while True:\n        pass"))
     submit(course, "import_error", student_notebook(
         course, sigmoid="import numpy_but_misspelled\n" + SIGMOID_OK))
+    submit(course, "ignores_interrupt", student_notebook(
+        course, sigmoid="import time\ndef sigmoid(z):\n    while True:\n        try:\n            time.sleep(0.05)\n"
+                        "        except KeyboardInterrupt:\n            pass"))
     submit(course, "kernel_dies", student_notebook(course, sigmoid="import os\nos._exit(1)\n" + SIGMOID_OK))
     submit(course, "million_lines", student_notebook(
         course, sigmoid="print('\\n'.join(map(str, range(1_000_000))))\n" + SIGMOID_OK))
@@ -261,14 +264,15 @@ def test_every_submission_has_a_row_and_csv(graded, tmp_path):
     assert "kernel_dies" in table and "flagged" in table and "s per submission" in table
 
 
-# (student, status, score, reason fragments): the exact outcome of every case.
+# (student, status, score, reasons): the exact outcome of every case.
 CASES = [
     ("correct", "graded", 5.0, []),  # the written answer waits for manual grading: not a flag
     ("no_bias", "graded", 2.0, []),
     ("untouched", "graded", 0.0, []),
-    ("invalid_json", "flagged", 0.0, ["'ps1.ipynb' is not valid JSON at line 1"]),
+    ("invalid_json", "flagged", 0.0, ["'ps1.ipynb' is not valid JSON at line 1, column 54: nbgrader could not read it"]),
     ("renamed", "flagged", 0.0, ["notebook 'ps1.ipynb' is missing (renamed to 'ps1 (1).ipynb'?)",
-                                 "unexpected notebook 'ps1 (1).ipynb' was not graded"]),
+                                 "unexpected notebook 'ps1 (1).ipynb' was not graded",
+                                 "nbgrader found no notebook of this assignment to grade"]),
     ("missing", "flagged", None, ["notebook 'ps1.ipynb' is missing",
                                   "nbgrader found no notebook of this assignment to grade"]),
     ("deleted_cell", "flagged", 2.0, ["graded test cell 'test_affine' (3 points) was deleted from 'ps1.ipynb': "
@@ -279,9 +283,12 @@ CASES = [
                                       "the original was restored and graded"]),
     ("infinite_loop", "flagged", 3.0, ["cell 'test_sigmoid' of 'ps1.ipynb' timed out after 5 s: "
                                        "it was interrupted and the next cells ran"]),
+    ("ignores_interrupt", "flagged", 0.0, ["a cell ran past the time limit and did not stop when interrupted "
+                                           "(it catches KeyboardInterrupt?): nbgrader recorded no scores for it"]),
     ("import_error", "graded", 3.0, ["cell 'sigmoid' of 'ps1.ipynb' raised ModuleNotFoundError: "
                                      "No module named 'numpy_but_misspelled'"]),
-    ("kernel_dies", "flagged", 0.0, ["the kernel died while running the notebook"]),
+    ("kernel_dies", "flagged", 0.0, ["the kernel died while running the notebook (os._exit, a crash or out of "
+                                     "memory?): nbgrader recorded no scores for it"]),
     ("million_lines", "graded", 5.0, ["output of cell 'sigmoid' of 'ps1.ipynb' was truncated"]),
     ("monkeypatch", "flagged", 5.0, ["'ps1.ipynb' replaced course_utils.tf_utils.quiet_tensorflow, "
                                      "numpy.testing.assert_allclose: scores of tests that use them cannot be trusted"]),
@@ -291,13 +298,8 @@ CASES = [
 @pytest.mark.parametrize("student, status, score, reasons", CASES, ids=[c[0] for c in CASES])
 def test_robustness_case(graded, student, status, score, reasons):
     r = row(graded, student)
-    assert (r["status"], r["score"]) == (status, score), r
-    for fragment in reasons:
-        assert any(fragment in reason for reason in r["reasons"]), (fragment, r["reasons"])
-    if not reasons:
-        assert r["reasons"] == []
-    if score is not None:
-        assert r["max_score"] == 6.0
+    assert (r["status"], r["score"], r["reasons"]) == (status, score, reasons)
+    assert r["max_score"] == (None if score is None else 6.0)
 
 
 def test_code_writing_into_the_course_is_contained(graded):

@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import traceback
 
@@ -113,15 +114,25 @@ def _submission_rows(gb: Gradebook, assignment: str, student: str) -> dict | Non
     return rows
 
 
+_EXCEPTION_LINE = re.compile(r"^\s*(?:[A-Za-z_][\w.]*\.)?([A-Za-z_]\w*(?:Error|Exception|Interrupt|Exit)):?\s*(.*)$")
+
+
 def _failure_finding(result: dict) -> Finding:
-    text = (result.get("error") or "") + "\n" + (result.get("log") or "")
-    if "DeadKernelError" in text or "Kernel died" in text:
+    """One sentence for a submission nbgrader failed on, from the exception it logged."""
+    text = (result.get("log") or "") + "\n" + (result.get("error") or "")
+    exceptions = [m.groups() for m in map(_EXCEPTION_LINE.match, text.splitlines())
+                  if m and m.group(1) not in ("NbGraderException",)]
+    name, message = exceptions[-1] if exceptions else ("", "")
+    if name == "DeadKernelError" or "Kernel died" in text:
         return Finding(True, "the kernel died while running the notebook (os._exit, a crash or out of memory?): "
                              "nbgrader recorded no scores for it")
-    if "UnresponsiveKernelError" in text or "became unresponsive" in text:
-        return Finding(True, "the kernel became unresponsive and could not be interrupted: not graded")
+    if name in ("CellTimeoutError", "UnresponsiveKernelError"):
+        return Finding(True, "a cell ran past the time limit and did not stop when interrupted "
+                             "(it catches KeyboardInterrupt?): nbgrader recorded no scores for it")
     if "No notebooks found" in text or "No notebooks were matched" in text:
         return Finding(True, "nbgrader found no notebook of this assignment to grade")
+    if name:
+        return Finding(True, f"nbgrader could not grade it: {name}: {message}"[:300])
     lines = [ln for ln in (result.get("error") or "").strip().splitlines() if ln.strip()]
     return Finding(True, "nbgrader could not grade it: " + (lines[-1].strip() if lines else "see the log"))
 
@@ -181,7 +192,10 @@ def grade_submission(task: dict) -> dict:
         outcome = {"success": False, "error": traceback.format_exc(), "log": ""}
 
     if not outcome["success"]:
-        findings.append(_failure_finding(outcome))
+        failure = _failure_finding(outcome)
+        # A notebook the checks above already found unreadable needs no second, vaguer sentence.
+        if not (failure.text.startswith("nbgrader could not grade it") and any(f.flag for f in findings)):
+            findings.append(failure)
     findings += inspect_autograded(scratch_autograded, specs, timeout)
     for notebook, names in sorted(_REPLACED.items()):
         if names:
@@ -190,7 +204,7 @@ def grade_submission(task: dict) -> dict:
 
     with Gradebook(coursedir.db_url) as gb:
         rows = _submission_rows(gb, assignment, student)
-        if rows is not None:
+        if rows is not None and outcome["success"]:
             done = {f.text.split("'")[1] for f in findings if f.text.startswith("graded ")}
             for spec in specs:
                 grades = rows["notebooks"].get(spec.name, {}).get("grades", {})

@@ -297,7 +297,7 @@ def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None
             src.backup(dst)
         ctx = multiprocessing.get_context("fork")
         bar = tqdm(total=len(todo), desc=f"autograde {assignment}", unit="sub", disable=not progress,
-                   bar_format="{desc}: {n_fmt}/{total_fmt} done |{bar}| {postfix} [{elapsed} elapsed, {remaining} left]")
+                   bar_format="{desc}: {n_fmt}/{total_fmt} done{postfix} |{bar}| {elapsed} elapsed, {remaining} left")
         counts = {"graded": 0, "flagged": 0}
         running: dict = {}  # sentinel -> (process, student, workdir, started)
         queue = list(todo)
