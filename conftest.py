@@ -18,3 +18,20 @@ os.environ.setdefault("NN_COURSE_FAST", "1")
 _shared = ROOT.parent / "shared" / "data"
 if "NN_COURSE_DATA" not in os.environ and (_shared / "mnist").is_dir():
     os.environ["NN_COURSE_DATA"] = str(_shared)
+
+
+import pytest  # noqa: E402
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Fail a lecture cell that writes to stderr: warnings and framework log noise must not reach students.
+
+    nbval (--nbval-lax) executes every cell but compares no outputs; it keeps what the cell produced in
+    ``item.test_outputs``, which is checked here.
+    """
+    result = yield
+    for out in getattr(item, "test_outputs", None) or []:
+        if out.get("output_type") == "stream" and out.get("name") == "stderr":
+            raise AssertionError(f"{item.name} wrote to stderr (warnings or log noise):\n{out.get('text', '')[:2000]}")
+    return result
