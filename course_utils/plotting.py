@@ -24,6 +24,7 @@ from matplotlib.colors import LinearSegmentedColormap, ListedColormap, to_rgb
 __all__ = [
     "CLASS_COLORS",
     "CLASS_MARKERS",
+    "HIGHLIGHT_COLOR",
     "plot_data",
     "plot_decision_boundary",
     "plot_linear_boundary",
