@@ -10,8 +10,8 @@ ROOT = Path(__file__).resolve().parent
 # Quiet TensorFlow: both are needed to silence the oneDNN banner on stderr (nbgrader zeroes a test cell on stderr).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-# Headless plotting.
-os.environ.setdefault("MPLBACKEND", "Agg")
+# No MPLBACKEND here: kernels must keep ipykernel's inline backend so that lecture figures are real outputs;
+# in-process tests get Agg automatically on a headless machine.
 # Lectures shrink their workload (fewer epochs/samples) under the test suite; set NN_COURSE_FAST=0 for full runs.
 os.environ.setdefault("NN_COURSE_FAST", "1")
 # Offline data: use ../shared/data beside the checkout when nothing else was configured (that is what CI does).
