@@ -313,6 +313,22 @@ def test_code_writing_into_the_course_is_contained(graded):
     assert "writes_course" in students and "correct" in students
 
 
+def test_job_past_the_wall_clock_limit_is_killed_with_its_kernel(graded, tmp_path, monkeypatch):
+    import psutil
+
+    import course_utils.instructor.autograde as module
+
+    course, pid_file = graded["parallel"], tmp_path / "kernel.pid"
+    submit(course, "sleeper", student_notebook(
+        course, sigmoid=f"import os, time\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\ntime.sleep(60)"))
+    monkeypatch.setattr(module, "_WALL_LIMIT_S", 3.0)
+    (r,) = autograde(ASSIGNMENT, course_dir=course, students=["sleeper"], progress=False).rows
+    assert (r["status"], r["reasons"]) == ("flagged", ["grading took longer than 3 s and was stopped: not graded"])
+    pid = int(pid_file.read_text())
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert not (course / "autograded" / "sleeper").exists()
+
+
 def test_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match="jobs must be an int >= 1"):
         autograde(ASSIGNMENT, course_dir=tmp_path, jobs=0)

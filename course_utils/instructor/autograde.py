@@ -39,6 +39,9 @@ from multiprocessing.connection import wait
 __all__ = ["autograde", "AutogradeSummary", "gradebook_rows"]
 
 _COLUMNS = ("student", "assignment", "status", "score", "max_score", "reasons")
+# Last-resort limit on one submission's grading, in seconds (None: twice the per-cell timeout for every cell, and at
+# least 2 minutes). nbgrader's own per-cell timeout normally ends a runaway submission long before.
+_WALL_LIMIT_S = None
 
 
 @dataclass
@@ -278,7 +281,7 @@ def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None
         students = sorted(found)
 
     per_cell = timeout if timeout is not None else config.Execute.get("timeout", 30) or 30
-    wall_limit = max(120.0, float(per_cell) * n_cells * 2)
+    wall_limit = _WALL_LIMIT_S or max(120.0, float(per_cell) * n_cells * 2)
 
     summary = AutogradeSummary(assignment=assignment, jobs=jobs)
     results: dict[str, dict] = {}
@@ -291,6 +294,7 @@ def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None
                           "reasons": [f"no submission folder {coursedir.format_path(coursedir.submitted_directory, s, assignment)}"]}
 
     tmp = tempfile.mkdtemp(prefix=f"nn-course-autograde-{assignment}-")
+    running: dict = {}  # sentinel -> (process, student, workdir, started)
     try:
         snapshot = os.path.join(tmp, "snapshot.db")
         with sqlite3.connect(db_path) as src, sqlite3.connect(snapshot) as dst:
@@ -299,7 +303,6 @@ def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None
         bar = tqdm(total=len(todo), desc=f"autograde {assignment}", unit="sub", disable=not progress,
                    bar_format="{desc}: {n_fmt}/{total_fmt} done{postfix} |{bar}| {elapsed} elapsed, {remaining} left")
         counts = {"graded": 0, "flagged": 0}
-        running: dict = {}  # sentinel -> (process, student, workdir, started)
         queue = list(todo)
         with Gradebook(coursedir.db_url) as gb:
             while queue or running:
@@ -320,7 +323,9 @@ def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None
                     if sentinel not in ready and not overdue:
                         continue
                     if overdue and proc.is_alive():
-                        _killpg(proc.pid)
+                        _kill_job(proc.pid)
+                        shutil.rmtree(coursedir.format_path(coursedir.autograded_directory, student, assignment),
+                                      ignore_errors=True)  # in case it was killed while publishing
                     proc.join()
                     _killpg(proc.pid)  # leftovers: a kernel or anything the student's code started
                     del running[sentinel]
@@ -341,6 +346,9 @@ def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None
                         row["reasons"].append(f"submitted files changed during grading: {', '.join(changed)}")
                 summary.rows.append({"student": s, "assignment": assignment, **row})
     finally:
+        for proc, *_ in running.values():  # interrupted (Ctrl-C) or failed: leave no grading process behind
+            _kill_job(proc.pid)
+            proc.join()
         shutil.rmtree(tmp, ignore_errors=True)
     summary.seconds = time.perf_counter() - start
     return summary
@@ -351,6 +359,24 @@ def _killpg(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def _kill_job(pid: int) -> None:
+    """Kill a grading process and everything under it, kernels included (jupyter_client starts each kernel in a
+    session of its own, so killing the job's process group alone would leave a looping kernel behind)."""
+    try:
+        import psutil  # a dependency of ipykernel, so always present next to nbgrader
+
+        descendants = psutil.Process(pid).children(recursive=True)
+    except Exception:  # no such process any more, or no psutil
+        descendants = []
+    for child in descendants:
+        _killpg(child.pid)
+        try:
+            child.kill()
+        except Exception:
+            pass
+    _killpg(pid)
 
 
 def _collect(gb, assignment, student, workdir, exitcode, overdue, wall_limit) -> dict:
