@@ -190,10 +190,12 @@ class Playground:
         self.X, self.y = make_playground_data(options["dataset"], n_per_class=self.n_per_class,
                                               seed=options["seed"])
         self.model, self.history = train_playground_model(**options, data=(self.X, self.y))
-        draw_playground(self.model, self.X, self.y, self.history, axes=self.axes)
-        self.n_draws += 1
         loss = self.history["loss"][-1]
         accuracy = float(np.mean(np.ravel(self.model.predict(self.X)) == self.y))
+        title = (f"{options['dataset']}, {options['hidden_units']} {options['activation']} units, "
+                 f"learning rate {options['learning_rate']:.3g}: accuracy {accuracy:.1%}")
+        draw_playground(self.model, self.X, self.y, self.history, axes=self.axes, title=title)
+        self.n_draws += 1
         self.status.value = (f"{options['epochs']} epochs: loss {loss:.4f}, training accuracy {accuracy:.1%}")
         with self.output:
             self.output.clear_output(wait=True)
