@@ -11,6 +11,7 @@ The relative error of a value ``a`` against an expected ``e`` is ``|a - e| / max
 A value passes when ``|a - e| <= atol + rtol * |e|`` for every entry (the test used by ``numpy.allclose``).
 """
 import numbers
+import re
 
 import numpy as np
 
@@ -46,10 +47,16 @@ def _fmt(x):
 
 
 def _entry(name, index):
-    """``name[i, j]`` for a multi-index, ``name`` for a scalar."""
+    """How a message names one entry, followed by its separator from the value.
+
+    ``dW[1, 0] =`` when ``name`` is an expression, ``w after one step, entry [1]:`` when it is a description.
+    """
     if not index:
-        return name
-    return f"{name}[{', '.join(str(int(i)) for i in index)}]"
+        return f"{name} ="
+    where = ", ".join(str(int(i)) for i in index)
+    if re.fullmatch(r"[\w.'\"\[\]()]+", name):
+        return f"{name}[{where}] ="
+    return f"{name}, entry [{where}]:"
 
 
 def check_type(name, actual, expected_type):
@@ -89,7 +96,7 @@ def check_array(name, actual, expected, *, rtol=1e-6, atol=1e-9):
     bad = ~np.isfinite(a) & np.isfinite(e)
     if bad.any():
         index = tuple(np.argwhere(bad)[0])
-        raise AssertionError(f"{_entry(name, index)} is {a[index]}, expected {_fmt(e[index])}")
+        raise AssertionError(f"{_entry(name, index)} {a[index]}, expected {_fmt(e[index])}")
     with np.errstate(invalid="ignore"):
         excess = np.abs(a - e) - (atol + rtol * np.abs(e))
     excess = np.where(np.isnan(excess), 0.0, excess)  # nan where both are inf of the same sign
@@ -97,9 +104,9 @@ def check_array(name, actual, expected, *, rtol=1e-6, atol=1e-9):
         index = np.unravel_index(int(np.argmax(excess)), excess.shape) if excess.ndim else ()
         err = relative_error(a[index], e[index])
         n_wrong = int((excess > 0).sum())
-        also = f"; {n_wrong} of {excess.size} entries are wrong" if excess.size > 1 else ""
+        also = f"; {n_wrong} of {excess.size} entries wrong" if excess.size > 1 else ""
         raise AssertionError(
-            f"{_entry(name, index)} = {_fmt(a[index])}, expected {_fmt(e[index])} "
+            f"{_entry(name, index)} {_fmt(a[index])}, expected {_fmt(e[index])} "
             f"(relative error {_fmt(err)}){also}"
         )
 

@@ -57,7 +57,10 @@ def cell_scores(assignment, student, course_dir="."):
             submission = gb.find_submission(assignment, student)
         except MissingEntry:
             raise CourseError(f"no graded submission of {assignment!r} by {student!r} in the gradebook") from None
-        return {grade.name: grade.score for notebook in submission.notebooks for grade in notebook.grades}
+        return {
+            grade.name: None if grade.auto_score is None and grade.manual_score is None else float(grade.score)
+            for notebook in submission.notebooks for grade in notebook.grades
+        }
 
 
 def set_manual_score(assignment, student, grade_id, points, course_dir="."):
