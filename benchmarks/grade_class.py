@@ -5,8 +5,8 @@ For each NumPy assignment (perceptron, logistic_regression, backprop_xor) it bui
 (one function with a flipped sign, a dropped transpose, a sum for a mean, or left unanswered) and broken ones (the
 untouched release, invalid JSON, a renamed notebook, an exception at import, a kernel that dies, a million lines of
 output, an infinite loop). Two identical copies of the course are graded, one by ``nbgrader autograde <name> --force``
-(a subprocess, as an instructor runs it) and one by ``course_utils.instructor.autograde.autograde(jobs=N)``; the script
-checks that the gradebooks are identical and prints seconds per submission for each and the speed-up.
+and one by ``course_utils.instructor.autograde.autograde(jobs=N)``, each in a fresh process as an instructor runs it; the script
+checks that the gradebooks are identical (every grade, comment and timestamp) and prints seconds per submission for each and the speed-up.
 
     python benchmarks/grade_class.py                 # 60 students per assignment, jobs=2
     python benchmarks/grade_class.py --students 10 --assignments perceptron
@@ -30,7 +30,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from course_utils.instructor.autograde import autograde, gradebook_rows  # noqa: E402
+from course_utils.instructor.autograde import gradebook_rows  # noqa: E402
 
 NUMPY_ASSIGNMENTS = ("perceptron", "logistic_regression", "backprop_xor")
 SOURCE = ROOT / "assignments" / "source"
@@ -168,12 +168,21 @@ def main(argv=None):
             t0 = time.perf_counter()
             out = nbgrader(seq_course, "autograde", name, "--force")
             t_seq = time.perf_counter() - t0
+            # Timed as a fresh process too, like `nn-course autograde NAME --jobs N`, so both pay their start-up.
+            rows_file = tmp / f"{name}-summary.json"
+            code = (f"import json; from course_utils.instructor.autograde import autograde; "
+                    f"s = autograde({name!r}, course_dir={str(par_course)!r}, jobs={args.jobs}, progress=False); "
+                    f"open({str(rows_file)!r}, 'w').write(json.dumps(s.rows))")
             t0 = time.perf_counter()
-            summary = autograde(name, course_dir=par_course, jobs=args.jobs, progress=sys.stderr.isatty())
+            out_par = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(), capture_output=True,
+                                     text=True)
             t_par = time.perf_counter() - t0
+            if out_par.returncode != 0:
+                raise SystemExit(f"autograde {name} failed:\n{out_par.stderr[-3000:]}")
+            rows = json.loads(rows_file.read_text())
             same = gradebook_rows(seq_course, name) == gradebook_rows(par_course, name)
             all_same &= same
-            flagged = sum(r["status"] == "flagged" for r in summary.rows)
+            flagged = sum(r["status"] == "flagged" for r in rows)
             total_seq, total_par, n_total = total_seq + t_seq, total_par + t_par, n_total + n
             figures["assignments"][name] = {
                 "submissions": n, "sequential_s": round(t_seq, 2), "parallel_s": round(t_par, 2),

@@ -130,13 +130,16 @@ def gradebook_rows(course_dir, assignment: str) -> list:
 
 
 def _load_config(course_dir: str):
-    """The course's nbgrader configuration (its ``nbgrader_config.py``, if any), as nbgrader would load it."""
+    """The nbgrader configuration as ``nbgrader autograde`` run in ``course_dir`` loads it: the user's and system
+    ``nbgrader_config.py`` files (Jupyter config path, first one wins), then the course's own, which wins over all."""
+    from jupyter_core.paths import jupyter_config_path
     from traitlets.config import Config
     from traitlets.config.loader import PyFileConfigLoader
 
     config = Config()
-    if os.path.exists(os.path.join(course_dir, "nbgrader_config.py")):
-        config.merge(PyFileConfigLoader("nbgrader_config.py", path=course_dir).load_config())
+    for folder in jupyter_config_path()[::-1] + [course_dir]:
+        if os.path.isfile(os.path.join(folder, "nbgrader_config.py")):
+            config.merge(PyFileConfigLoader("nbgrader_config.py", path=folder).load_config())
     if "AutogradeApp" in config:  # nbgrader's own compatibility rule
         config.Autograde.merge(config.AutogradeApp)
         del config.AutogradeApp
@@ -195,17 +198,15 @@ def _merge(gb, assignment: str, student: str, rows: dict) -> None:
         warnings.simplefilter("ignore", SAWarning)
         submission = gb.update_or_create_submission(assignment, student)
     submission.timestamp = parse_utc(rows["timestamp"]) if rows["timestamp"] else None
+    notebooks = {nb.name: nb for nb in submission.notebooks}
     for name, nb_rows in rows["notebooks"].items():
-        notebook = gb.find_submission_notebook(name, assignment, student)
+        notebook = notebooks[name]
         notebook.late_submission_penalty = nb_rows["late_submission_penalty"]
-        for grade_id, values in nb_rows["grades"].items():
-            grade = gb.find_grade(grade_id, name, assignment, student)
-            for key, value in values.items():
-                setattr(grade, key, value)
-        for comment_id, values in nb_rows["comments"].items():
-            comment = gb.find_comment(comment_id, name, assignment, student)
-            for key, value in values.items():
-                setattr(comment, key, value)
+        for table, key in ((notebook.grades, "grades"), (notebook.comments, "comments")):
+            by_name = {row.name: row for row in table}
+            for cell_id, values in nb_rows[key].items():
+                for attr, value in values.items():
+                    setattr(by_name[cell_id], attr, value)
     gb.db.commit()
 
 
