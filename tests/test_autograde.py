@@ -329,9 +329,16 @@ def test_job_past_the_wall_clock_limit_is_killed_with_its_kernel(graded, tmp_pat
     assert not (course / "autograded" / "sleeper").exists()
 
 
+def test_unknown_student_is_flagged_not_fatal(graded):
+    (r,) = autograde(ASSIGNMENT, course_dir=graded["parallel"], students=["ghost"], progress=False).rows
+    assert (r["status"], r["score"], r["reasons"]) == ("flagged", None, ["no submission: submitted/ghost/ps1 does not exist"])
+
+
 def test_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match="jobs must be an int >= 1"):
         autograde(ASSIGNMENT, course_dir=tmp_path, jobs=0)
+    with pytest.raises(TypeError, match="students must be student ids"):
+        autograde(ASSIGNMENT, course_dir=tmp_path, students=[3])
     with pytest.raises(ValueError, match="not a folder"):
         autograde(ASSIGNMENT, course_dir=tmp_path / "nope")
     with pytest.raises(ValueError, match="is not in the gradebook"):

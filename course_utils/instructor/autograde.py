@@ -245,6 +245,10 @@ def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None
         raise ValueError(f"jobs must be an int >= 1 (submissions graded at once), got {jobs!r}")
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
         raise ValueError(f"timeout must be a positive number of seconds per cell or None, got {timeout!r}")
+    if students is not None:
+        students = [students] if isinstance(students, str) else list(students)
+        if not all(isinstance(s, str) and s for s in students):
+            raise TypeError(f"students must be student ids (non-empty str), got {students!r}")
     course_dir = os.path.abspath(os.fspath(course_dir))
     if not os.path.isdir(course_dir):
         raise ValueError(f"course_dir {course_dir!r} is not a folder; pass the course root (with nbgrader_config.py)")
@@ -274,12 +278,7 @@ def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None
         m = re.fullmatch(regexp, path)
         if m and os.path.isdir(path):
             found[m.group("student_id")] = path
-    if students is not None:
-        if isinstance(students, str):
-            students = [students]
-        students = sorted(set(students))
-    else:
-        students = sorted(found)
+    students = sorted(found) if students is None else sorted(set(students))
 
     per_cell = timeout if timeout is not None else config.Execute.get("timeout", 30) or 30
     wall_limit = _WALL_LIMIT_S or max(120.0, float(per_cell) * n_cells * 2)
@@ -291,8 +290,9 @@ def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None
     todo = [s for s in students if s in found]
     for s in students:
         if s not in found:
+            folder = os.path.relpath(coursedir.format_path(coursedir.submitted_directory, s, assignment), course_dir)
             results[s] = {"status": "flagged", "score": None, "max_score": None,
-                          "reasons": [f"no submission folder {coursedir.format_path(coursedir.submitted_directory, s, assignment)}"]}
+                          "reasons": [f"no submission: {folder} does not exist"]}
 
     tmp = tempfile.mkdtemp(prefix=f"nn-course-autograde-{assignment}-")
     running: dict = {}  # sentinel -> (process, student, workdir, started)
