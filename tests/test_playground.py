@@ -183,3 +183,45 @@ def test_train_with_a_bad_value_shows_the_error_and_keeps_the_last_result():
 def test_module_lists_its_choices():
     assert set(DATASETS) == {"xor", "circles", "moons"}
     assert playground.ACTIVATIONS == ("tanh", "relu", "sigmoid")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# the plot helpers lectures 3 and 4 appended to course_utils.plotting
+# ---------------------------------------------------------------------------------------------------------------------
+def test_plot_hidden_unit_lines_draws_one_line_per_unit_and_keeps_the_view():
+    from course_utils.plotting import plot_hidden_unit_lines
+
+    ax = Figure().subplots()
+    ax.set_xlim(-1, 2)
+    ax.set_ylim(-1, 2)
+    W1 = np.array([[1.0, 0.0, 0.0, 1.0], [1.0, 1.0, 0.0, -1.0]])  # unit 3 has no weights: no line
+    b1 = np.array([-0.5, -0.5, 1.0, 0.0])
+    assert plot_hidden_unit_lines(W1, b1, ax=ax) is ax
+    assert len(ax.get_lines()) == 3
+    assert ax.get_xlim() == (-1, 2) and ax.get_ylim() == (-1, 2)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["hidden unit 1", "hidden unit 2", "hidden unit 4"]
+
+
+def test_plot_hidden_unit_lines_rejects_bad_shapes():
+    from course_utils.plotting import plot_hidden_unit_lines
+
+    ax = Figure().subplots()
+    with pytest.raises(ValueError, match=r"W1 must have shape \(2, H\)"):
+        plot_hidden_unit_lines(np.ones((3, 2)), np.zeros(2), ax=ax)
+    with pytest.raises(ValueError, match=r"b1 must have shape \(2,\)"):
+        plot_hidden_unit_lines(np.ones((2, 2)), np.zeros(3), ax=ax)
+
+
+def test_plot_computation_graph_draws_nodes_edges_values_and_gradients():
+    from course_utils.plotting import plot_computation_graph
+
+    ax = Figure().subplots()
+    graph = {"u": ["w", "x"], "L": ["u"]}
+    positions = {"w": (0, 0), "x": (0, 1), "u": (1, 0.5), "L": (2, 0.5)}
+    plot_computation_graph(graph, positions, values={"w": 2.0, "x": 3.0, "u": 6.0, "L": 6.0},
+                           grads={"L": 1.0, "u": 1.0, "w": 3.0, "x": 2.0}, labels={"u": "u\n×"}, ax=ax)
+    texts = [t.get_text() for t in ax.texts]
+    assert "u\n×" in texts and "L" in texts and "6" in texts and "3" in texts
+    assert len(ax.patches) == 4 + 3  # 4 node circles, 3 arrows
+    with pytest.raises(ValueError, match=r"positions has no \(x, y\) for nodes \['x'\]"):
+        plot_computation_graph(graph, {"w": (0, 0), "u": (1, 0), "L": (2, 0)}, ax=ax)
