@@ -10,6 +10,7 @@ The logic lives in pure functions that tests (and curious students) can call wit
 :class:`Playground` only wires these to ipywidgets: ``Playground().widget`` is the box to display, and
 ``Playground().train()`` is exactly what the Train button runs.
 """
+import io
 import math
 import numbers
 
@@ -136,7 +137,8 @@ class Playground:
 
     dataset, hidden_units, activation, learning_rate, epochs, seed: initial values of the controls
     (see :func:`validate_options`). Display ``.widget`` in a notebook; ``.train()`` is what the Train button runs.
-    After a training run, ``.model``, ``.history``, ``.X``, ``.y`` and ``.figure`` hold its result.
+    After a training run, ``.model``, ``.history``, ``.X``, ``.y``, ``.figure`` and ``.png`` (the figure as PNG bytes,
+    which is what the output area shows) hold its result.
     """
 
     def __init__(self, dataset="xor", hidden_units=4, activation="tanh", learning_rate=0.5, epochs=1000, seed=0,
@@ -167,7 +169,7 @@ class Playground:
         self.widget = widgets.VBox([controls, self.output])
         self.figure = Figure(figsize=(9.5, 4), layout="constrained")
         self.axes = self.figure.subplots(1, 2)
-        self.model = self.history = self.X = self.y = None
+        self.model = self.history = self.X = self.y = self.png = None
         self.n_draws = 0
 
     def options(self):
@@ -178,7 +180,7 @@ class Playground:
 
     def train(self):
         """Train with the current control values and redraw; a bad value is shown in the status line."""
-        from IPython.display import display
+        from IPython.display import Image, display
 
         try:
             options = self.options()
@@ -197,9 +199,13 @@ class Playground:
         draw_playground(self.model, self.X, self.y, self.history, axes=self.axes, title=title)
         self.n_draws += 1
         self.status.value = (f"{options['epochs']} epochs: loss {loss:.4f}, training accuracy {accuracy:.1%}")
+        # Show the figure as a PNG: this works with every matplotlib backend (inline, Agg, ipympl) and in static copies.
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=90)
+        self.png = buffer.getvalue()
         with self.output:
             self.output.clear_output(wait=True)
-            display(self.figure)
+            display(Image(data=self.png, format="png"))
         return self.model, self.history
 
     def _on_click(self, _button):

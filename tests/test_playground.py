@@ -156,6 +156,8 @@ def test_pressing_train_trains_and_redraws():
     assert "training accuracy" in pg.status.value
     ax_boundary, ax_loss = pg.axes
     assert len(ax_boundary.collections) > 2 and ax_loss.get_lines()
+    assert pg.png.startswith(b"\x89PNG")
+    first_png = pg.png
 
     # Change the controls and press again: new data, new model, same figure redrawn.
     first_model = pg.model
@@ -166,6 +168,7 @@ def test_pressing_train_trains_and_redraws():
     assert pg.n_draws == 2
     assert pg.model is not first_model and pg.model.params["W1"].shape == (2, 12)
     assert pg.axes[0].figure is pg.figure
+    assert pg.png.startswith(b"\x89PNG") and pg.png != first_png
     X_circles, _ = make_playground_data("circles", n_per_class=60, seed=0)
     np.testing.assert_array_equal(pg.X, X_circles)
 
