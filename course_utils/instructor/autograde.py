@@ -327,8 +327,8 @@ def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None
                         _kill_job(proc.pid)
                         shutil.rmtree(coursedir.format_path(coursedir.autograded_directory, student, assignment),
                                       ignore_errors=True)  # in case it was killed while publishing
+                    _killpg(proc.pid)  # leftovers in its group (it is not reaped yet, so the id is still its own)
                     proc.join()
-                    _killpg(proc.pid)  # leftovers: a kernel or anything the student's code started
                     del running[sentinel]
                     row = _collect(gb, assignment, student, workdir, proc.exitcode, overdue, wall_limit)
                     results[student] = row
