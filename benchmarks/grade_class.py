@@ -18,6 +18,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -58,6 +59,12 @@ def nbgrader(course, *args):
     out = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=_env(),
                          capture_output=True, text=True)
     return out
+
+
+def _children_cpu():
+    """CPU seconds (user + system) used so far by reaped child processes and their descendants."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _nbgrader_meta(cell):
@@ -165,18 +172,18 @@ def main(argv=None):
         all_same = True
         for name in names:
             n = len(kinds[name])
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), _children_cpu()
             out = nbgrader(seq_course, "autograde", name, "--force")
-            t_seq = time.perf_counter() - t0
+            t_seq, cpu_seq = time.perf_counter() - t0, _children_cpu() - c0
             # Timed as a fresh process too, like `nn-course autograde NAME --jobs N`, so both pay their start-up.
             rows_file = tmp / f"{name}-summary.json"
             code = (f"import json; from course_utils.instructor.autograde import autograde; "
                     f"s = autograde({name!r}, course_dir={str(par_course)!r}, jobs={args.jobs}, progress=False); "
                     f"open({str(rows_file)!r}, 'w').write(json.dumps(s.rows))")
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), _children_cpu()
             out_par = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(), capture_output=True,
                                      text=True)
-            t_par = time.perf_counter() - t0
+            t_par, cpu_par = time.perf_counter() - t0, _children_cpu() - c0
             if out_par.returncode != 0:
                 raise SystemExit(f"autograde {name} failed:\n{out_par.stderr[-3000:]}")
             rows = json.loads(rows_file.read_text())
@@ -188,10 +195,13 @@ def main(argv=None):
                 "submissions": n, "sequential_s": round(t_seq, 2), "parallel_s": round(t_par, 2),
                 "sequential_s_per_submission": round(t_seq / n, 3), "parallel_s_per_submission": round(t_par / n, 3),
                 "speedup": round(t_seq / t_par, 2), "identical_gradebook": same, "flagged": flagged,
+                "sequential_cpu_s_per_submission": round(cpu_seq / n, 3),
+                "parallel_cpu_s_per_submission": round(cpu_par / n, 3),
                 "nbgrader_exit_code": out.returncode}
             print(f"{name:20s} {n:4d} submissions  sequential {t_seq:7.1f} s ({t_seq / n:.2f} s/sub)  "
                   f"jobs={args.jobs} {t_par:7.1f} s ({t_par / n:.2f} s/sub)  speed-up {t_seq / t_par:.2f}  "
-                  f"identical gradebook: {'yes' if same else 'NO'}  flagged {flagged}", flush=True)
+                  f"identical gradebook: {'yes' if same else 'NO'}  flagged {flagged}  "
+                  f"CPU s/sub {cpu_seq / n:.2f} vs {cpu_par / n:.2f}", flush=True)
         figures.update({"submissions": n_total, "sequential_s_per_submission": round(total_seq / n_total, 3),
                         "parallel_s_per_submission": round(total_par / n_total, 3),
                         "speedup": round(total_seq / total_par, 2), "identical_gradebook": all_same})

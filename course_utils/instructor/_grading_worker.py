@@ -1,6 +1,6 @@
 """Grade one submission with nbgrader's own autograder, in a scratch copy of the course.
 
-``grade_submission(task)`` runs in a forked child process (see ``autograde.py``).
+``grade_submission(task)`` runs in a forked worker process (see ``autograde.py``), one submission after another.
 It builds a scratch course holding only this assignment's source and this student's submission, plus a private copy
 of the course gradebook, and runs ``nbgrader.converters.Autograde`` on it: the same converter and preprocessors as
 ``nbgrader autograde``, so scores, gradebook rows and autograded notebooks are exactly nbgrader's.
@@ -143,6 +143,7 @@ def grade_submission(task: dict) -> dict:
     task keys: course_root, config (dict for traitlets ``Config``), assignment, student, snapshot_db (a copy of the
     course gradebook), workdir (empty scratch folder), timeout (seconds per cell or None).
     """
+    _REPLACED.clear()  # a worker process grades many submissions, one after the other
     workdir = task["workdir"]
     assignment, student = task["assignment"], task["student"]
     scratch = os.path.join(workdir, "course")
