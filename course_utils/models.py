@@ -203,7 +203,25 @@ class _GradientModel:
         return history
 
 
-class LogisticRegression(_GradientModel):
+class _LinearModel(_GradientModel):
+    """One affine layer, ``scores = X @ W + b``, under the output head of the subclass (sigmoid or softmax)."""
+
+    def loss(self, X, y=None, l2=0.0):
+        """X: (N, D) inputs; y: (N,) labels (0/1 for sigmoid; 0..K-1 or (N, K) one-hot for softmax), or None.
+
+        Returns the scores (N, M) (logits; M = 1 for sigmoid, K for softmax) when y is None, else (loss, grads) with
+        loss the mean cross-entropy (+ L2 penalty) and grads {"W": (D, M), "b": (M,)}.
+        """
+        X = _check_X(X, self.n_features)
+        scores, cache = affine_forward(X, self.params["W"], self.params["b"])
+        if y is None:
+            return scores
+        loss, dscores = self._data_loss(scores, y)
+        _, dW, db = affine_backward(dscores, cache)
+        return self._add_l2(loss, {"W": dW, "b": db}, l2)
+
+
+class LogisticRegression(_LinearModel):
     """Logistic regression: ``P(y = 1 | x) = sigmoid(x @ W + b)``, trained on the binary cross-entropy.
 
     params: {"W": (D, 1) weights, "b": (1,) bias}, starting at zero (the loss is convex: no symmetry to break).
@@ -215,25 +233,11 @@ class LogisticRegression(_GradientModel):
         self.n_features = check_positive_int(n_features, "n_features")
         self.params = {"W": np.zeros((self.n_features, 1)), "b": np.zeros(1)}
 
-    def loss(self, X, y=None, l2=0.0):
-        """X: (N, D) inputs; y: (N,) labels 0/1 or None.
-
-        Returns the scores (N, 1) (logits; probability = sigmoid) when y is None, else (loss, grads) with
-        loss the mean binary cross-entropy (+ L2 penalty) and grads {"W": (D, 1), "b": (1,)}.
-        """
-        X = _check_X(X, self.n_features)
-        scores, cache = affine_forward(X, self.params["W"], self.params["b"])
-        if y is None:
-            return scores
-        loss, dscores = self._data_loss(scores, y)
-        _, dW, db = affine_backward(dscores, cache)
-        return self._add_l2(loss, {"W": dW, "b": db}, l2)
-
     def __repr__(self):
         return f"LogisticRegression(n_features={self.n_features}): W {self.params['W'].shape}, b (1,)"
 
 
-class SoftmaxRegression(_GradientModel):
+class SoftmaxRegression(_LinearModel):
     """Softmax (multinomial logistic) regression: ``P(y = k | x) = softmax(x @ W + b)_k``, on the cross-entropy.
 
     params: {"W": (D, K) weights, "b": (K,) biases}, starting at zero.
@@ -245,20 +249,6 @@ class SoftmaxRegression(_GradientModel):
         self.n_features = check_positive_int(n_features, "n_features")
         self.n_classes = check_positive_int(n_classes, "n_classes", minimum=2)
         self.params = {"W": np.zeros((self.n_features, self.n_classes)), "b": np.zeros(self.n_classes)}
-
-    def loss(self, X, y=None, l2=0.0):
-        """X: (N, D) inputs; y: (N,) labels in 0..K-1, (N, K) one-hot, or None.
-
-        Returns the scores (N, K) (logits) when y is None, else (loss, grads) with loss the mean softmax
-        cross-entropy (+ L2 penalty) and grads {"W": (D, K), "b": (K,)}.
-        """
-        X = _check_X(X, self.n_features)
-        scores, cache = affine_forward(X, self.params["W"], self.params["b"])
-        if y is None:
-            return scores
-        loss, dscores = self._data_loss(scores, y)
-        _, dW, db = affine_backward(dscores, cache)
-        return self._add_l2(loss, {"W": dW, "b": db}, l2)
 
     def __repr__(self):
         return (f"SoftmaxRegression(n_features={self.n_features}, n_classes={self.n_classes}): "

@@ -260,6 +260,17 @@ def plot_decision_boundary(model, X, y=None, ax=None, kind="auto", resolution=20
     return ax
 
 
+def _check_line_weights(w, b):
+    """w: (2,) weights (w1, w2) and b: a number, of a line w1 x1 + w2 x2 + b = 0; returns (w as (2,) float64, float b)."""
+    w = np.asarray(w, dtype=np.float64).ravel()
+    if w.shape != (2,):
+        raise ValueError(f"w must hold two weights (w1, w2) for two features; got shape {np.shape(w)}.")
+    b = np.asarray(b, dtype=np.float64)
+    if b.size != 1:
+        raise ValueError(f"b must be a single number (the bias); got shape {b.shape}.")
+    return w, float(b.ravel()[0])
+
+
 def plot_linear_boundary(w, b, ax=None, show_normal=True, color="k", label=None, normal_length=None,
                          linestyle="-"):
     """Draw the decision boundary ``w[0] * x1 + w[1] * x2 + b = 0`` of a linear model and its normal vector ``w``.
@@ -272,13 +283,7 @@ def plot_linear_boundary(w, b, ax=None, show_normal=True, color="k", label=None,
     Draws one infinite line (and two annotations: the arrow and its label) and returns the Axes; the view limits do not change.
     """
     ax = _get_ax(ax)
-    w = np.asarray(w, dtype=np.float64).ravel()
-    if w.shape != (2,):
-        raise ValueError(f"w must hold two weights (w1, w2) for two features; got shape {np.shape(w)}.")
-    b = np.asarray(b, dtype=np.float64)
-    if b.size != 1:
-        raise ValueError(f"b must be a single number (the bias); got shape {b.shape}.")
-    b = float(b.ravel()[0])
+    w, b = _check_line_weights(w, b)
     norm_sq = float(w @ w)
     if not np.isfinite(norm_sq) or norm_sq == 0.0:
         raise ValueError(f"w = {w.tolist()} has no direction, so there is no decision boundary to draw; "

@@ -54,14 +54,7 @@ def _check_data(X, y, n_features=2):
     return X, y.astype(np.int64)
 
 
-def _check_weights(w, b):
-    w = np.asarray(w, dtype=np.float64).ravel()
-    if w.shape != (2,):
-        raise ValueError(f"w must hold two weights (w1, w2); got shape {np.shape(w)}.")
-    b = np.asarray(b, dtype=np.float64)
-    if b.size != 1:
-        raise ValueError(f"b must be a single number; got shape {b.shape}.")
-    return w, float(b.ravel()[0])
+_check_weights = plotting._check_line_weights
 
 
 def _check_positive(value, name):
