@@ -167,7 +167,7 @@ class _GradientModel:
 
         X: (N, D) inputs; y: (N,) labels (or (N, K) one-hot, or (N,) / (N, M) regression targets).
         epochs: passes over the data. batch_size: examples per update (None: all N, plain gradient descent).
-        optimizer: "sgd", "momentum", "adam" or an optimizer object from course_utils.optim.
+        optimizer: "sgd", "momentum", "rmsprop", "adam" or an optimizer object from course_utils.optim.
         learning_rate: for a named optimizer (None: its default). l2: weight of the L2 penalty on the weights.
         validation_data: optional (X_val, y_val), evaluated after every epoch.
         seed: seeds the shuffling of the examples. verbose: show a tqdm progress bar (False: print nothing).

@@ -10,13 +10,18 @@ Interface, shared by every optimizer of this module::
 
 ``params`` and ``grads`` are dicts with the same keys ("W1", "b1", ...) and arrays of the same shapes. ``update``
 changes the arrays of ``params`` IN PLACE (so a model holding them sees the new values) and returns the state for
-the next call: a dict such as ``{"velocity": {...}}`` (Momentum) or ``{"t": 3, "m": {...}, "v": {...}}`` (Adam).
+the next call: a dict such as ``{"velocity": {...}}`` (Momentum), ``{"s": {...}}`` (RMSprop) or
+``{"t": 3, "m": {...}, "v": {...}}`` (Adam).
 SGD needs no state. The update rules, with learning rate ``lr`` and gradient ``g`` of one parameter ``w``:
 
 * SGD:      ``w -= lr * g``
 * Momentum: ``v = momentum * v - lr * g;  w += v``   (classical momentum, ``v`` starts at 0)
+* RMSprop:  ``s = rho * s + (1 - rho) * g**2;  w -= lr * g / sqrt(s + epsilon)``   (``s`` starts at 0)
 * Adam:     ``m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g**2;  t += 1``
             ``w -= lr * (m / (1 - beta1**t)) / (sqrt(v / (1 - beta2**t)) + epsilon)``   (bias-corrected)
+
+Momentum and RMSprop take exactly the steps of ``keras.optimizers.SGD(momentum=...)`` and ``keras.optimizers.RMSprop``
+(the tests check it); Adam puts ``epsilon`` outside the square root as in the paper, where Keras scales it slightly differently.
 
 Weight decay (L2) is not an optimizer's business here: it is part of the model's loss (see ``models.MLP``).
 """
@@ -24,7 +29,7 @@ import numpy as np
 
 from ._validation import check_positive_number
 
-__all__ = ["SGD", "Momentum", "Adam", "get_optimizer"]
+__all__ = ["SGD", "Momentum", "RMSprop", "Adam", "get_optimizer"]
 
 
 def _check_params_and_grads(params, grads):
@@ -98,6 +103,36 @@ class Momentum:
         return f"Momentum(learning_rate={self.learning_rate:g}, momentum={self.momentum:g})"
 
 
+class RMSprop:
+    """RMSprop (Hinton, 2012): each gradient component is divided by a running root-mean-square of its past values.
+
+    ``s = rho s + (1 - rho) g**2;  w -= lr g / sqrt(s + epsilon)``: a separate, automatically scaled step size per
+    parameter. Defaults and formula are those of ``keras.optimizers.RMSprop``.
+    state: {"s": {name: running mean of g**2}}, started at zero.
+    """
+
+    def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7):
+        self.learning_rate = check_positive_number(learning_rate, "learning_rate")
+        if check_positive_number(rho, "rho", allow_zero=True) >= 1:
+            raise ValueError(f"rho must be in [0, 1), typically 0.9; got {rho!r}.")
+        self.rho = float(rho)
+        self.epsilon = check_positive_number(epsilon, "epsilon")
+
+    def update(self, params, grads, state=None):
+        """Update ``params`` in place from ``grads``; return the state holding the running means of g**2."""
+        _check_params_and_grads(params, grads)
+        state = _check_state(state)
+        s = state.setdefault("s", {})
+        for name, w in params.items():
+            g = grads[name]
+            s[name] = self.rho * s.get(name, 0.0) + (1 - self.rho) * g ** 2
+            w -= self.learning_rate * g / np.sqrt(s[name] + self.epsilon)
+        return state
+
+    def __repr__(self):
+        return f"RMSprop(learning_rate={self.learning_rate:g}, rho={self.rho:g}, epsilon={self.epsilon:g})"
+
+
 class Adam:
     """Adam (Kingma & Ba, 2015): momentum on the gradient and per-parameter step sizes, both bias-corrected.
 
@@ -133,11 +168,11 @@ class Adam:
                 f"epsilon={self.epsilon:g})")
 
 
-_OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
+_OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "rmsprop": RMSprop, "adam": Adam}
 
 
 def get_optimizer(optimizer, learning_rate=None):
-    """Return an optimizer object from a name ("sgd", "momentum", "adam") or an optimizer object.
+    """Return an optimizer object from a name ("sgd", "momentum", "rmsprop", "adam") or an optimizer object.
 
     learning_rate: used with a name (None: the optimizer's default); must be None with an object, which has its own.
     """
@@ -152,5 +187,5 @@ def get_optimizer(optimizer, learning_rate=None):
             raise ValueError(f"learning_rate={learning_rate!r} was given together with the optimizer object "
                              f"{optimizer!r}; set the learning rate on the object instead.")
         return optimizer
-    raise TypeError(f"optimizer must be 'sgd', 'momentum', 'adam' or an object with an update(params, grads, state) "
+    raise TypeError(f"optimizer must be 'sgd', 'momentum', 'rmsprop', 'adam' or an object with an update(params, grads, state) "
                     f"method; got {type(optimizer).__name__}.")

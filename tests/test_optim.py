@@ -1,8 +1,8 @@
-"""course_utils.optim: the update rules step by step, convergence on a quadratic, state handling, clear errors."""
+"""course_utils.optim: the update rules step by step, the same steps as Keras, convergence, state handling, errors."""
 import numpy as np
 import pytest
 
-from course_utils.optim import SGD, Adam, Momentum, get_optimizer
+from course_utils.optim import SGD, Adam, Momentum, RMSprop, get_optimizer
 
 
 def test_sgd_step_in_place():
@@ -24,6 +24,44 @@ def test_momentum_matches_the_formula():
         v = 0.9 * v - 0.1 * g[0]
         w += v
         assert params["w"][0] == pytest.approx(w) and state["velocity"]["w"][0] == pytest.approx(v)
+
+
+def test_rmsprop_matches_the_formula():
+    opt, params, state = RMSprop(learning_rate=0.01, rho=0.8), {"w": np.array([1.0, -1.0])}, None
+    w, s = params["w"].copy(), 0.0
+    for g in [np.array([0.3, -2.0]), np.array([0.1, 1.0]), np.array([-0.2, 0.5])]:
+        state = opt.update(params, {"w": g}, state)
+        s = 0.8 * s + 0.2 * g ** 2
+        w = w - 0.01 * g / np.sqrt(s + 1e-7)
+        np.testing.assert_allclose(params["w"], w, rtol=1e-13)
+        np.testing.assert_allclose(state["s"]["w"], s, rtol=1e-13)
+    # per-parameter scaling: gradients 1e-3 and 1e3 apart give steps of the same size
+    p = {"w": np.zeros(2)}
+    RMSprop(learning_rate=0.01, epsilon=1e-20).update(p, {"w": np.array([1e-3, -1e3])})
+    np.testing.assert_allclose(p["w"], [-0.01 / np.sqrt(0.1), 0.01 / np.sqrt(0.1)], rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["momentum", "rmsprop"])
+def test_same_steps_as_keras(name):
+    """Momentum and RMSprop take exactly the steps of their Keras counterparts (float64 variables, 5 updates)."""
+    from course_utils.tf_utils import quiet_tensorflow
+
+    _, keras = quiet_tensorflow()
+    # Keras keeps the learning rate in a float32 variable: use rates that float32 holds exactly (2**-4, 2**-6).
+    ours, theirs = {
+        "momentum": (Momentum(learning_rate=0.0625, momentum=0.75),
+                     keras.optimizers.SGD(learning_rate=0.0625, momentum=0.75)),
+        "rmsprop": (RMSprop(learning_rate=0.015625, rho=0.75), keras.optimizers.RMSprop(learning_rate=0.015625, rho=0.75)),
+    }[name]
+    rng = np.random.default_rng(3)
+    params, state = {"W": rng.normal(size=(3, 2)), "b": rng.normal(size=2)}, None
+    variables = [keras.Variable(params["W"].copy(), dtype="float64"), keras.Variable(params["b"].copy(), dtype="float64")]
+    for _ in range(5):
+        grads = {"W": rng.normal(size=(3, 2)), "b": rng.normal(size=2)}
+        state = ours.update(params, grads, state)
+        theirs.apply_gradients([(grads["W"], variables[0]), (grads["b"], variables[1])])
+    np.testing.assert_allclose(params["W"], variables[0].numpy(), rtol=1e-12)
+    np.testing.assert_allclose(params["b"], variables[1].numpy(), rtol=1e-12)
 
 
 def test_adam_matches_the_formula():
@@ -54,9 +92,22 @@ def test_converges_on_a_quadratic(opt):
     np.testing.assert_allclose(params["b"], 0.0, atol=1e-4)
 
 
+def test_rmsprop_reaches_the_minimum_and_hovers_within_the_learning_rate():
+    """RMSprop's steps keep a size of about the learning rate near the minimum: it ends within lr of it."""
+    A, c = np.array([[2.0, 0.5], [0.5, 1.0]]), np.array([1.0, -1.0])
+    for learning_rate in (0.1, 0.01):
+        params, state, opt = {"w": np.array([3.0, 3.0]), "b": np.array([2.0])}, None, RMSprop(learning_rate)
+        for _ in range(2000):
+            grads = {"w": A.T @ (A @ params["w"] - c), "b": params["b"].copy()}
+            state = opt.update(params, grads, state)
+        np.testing.assert_allclose(params["w"], np.linalg.solve(A, c), atol=learning_rate)
+        np.testing.assert_allclose(params["b"], 0.0, atol=learning_rate)
+
+
 def test_get_optimizer():
     assert isinstance(get_optimizer("adam"), Adam) and get_optimizer("adam").learning_rate == 0.001
     assert get_optimizer("SGD", learning_rate=0.5).learning_rate == 0.5
+    assert repr(get_optimizer("rmsprop")) == "RMSprop(learning_rate=0.001, rho=0.9, epsilon=1e-07)"
     opt = Momentum()
     assert get_optimizer(opt) is opt
     assert repr(opt) == "Momentum(learning_rate=0.1, momentum=0.9)"
@@ -80,8 +131,10 @@ def test_bad_inputs_raise_clear_errors():
         Momentum(momentum=1.0)
     with pytest.raises(ValueError, match=r"beta2 must be in \[0, 1\)"):
         Adam(beta2=1.5)
-    with pytest.raises(ValueError, match="unknown optimizer 'rmsprop'"):
-        get_optimizer("rmsprop")
+    with pytest.raises(ValueError, match=r"rho must be in \[0, 1\)"):
+        RMSprop(rho=1.0)
+    with pytest.raises(ValueError, match="unknown optimizer 'adagrad'.*'rmsprop'"):
+        get_optimizer("adagrad")
     with pytest.raises(ValueError, match="set the learning rate on the object"):
         get_optimizer(Adam(), learning_rate=0.1)
     with pytest.raises(TypeError, match="update\\(params, grads, state\\)"):
