@@ -355,6 +355,41 @@ class MLP(_GradientModel):
         return model
 
     @classmethod
+    def from_params(cls, params, hidden_activation="tanh", output="sigmoid"):
+        """Build an MLP that uses the given weights: ``{"W1": (D, H1), "b1": (H1,), ..., "WL": (H, M), "bL": (M,)}``.
+
+        The arrays are used as they are, NOT copied: changing ``params`` in place changes the model, which is what a
+        finite-difference check needs (``check_gradient(lambda _: MLP.from_params(P).loss(X, y)[0], P["W1"])``).
+        The layer sizes are read from the shapes, which must chain (W{l} has as many rows as W{l-1} has columns).
+        """
+        if not isinstance(params, dict):
+            raise TypeError(f"params must be a dict {{'W1': ..., 'b1': ..., ...}}; got {type(params).__name__}.")
+        n_layers = sum(1 for name in params if name.startswith("W"))
+        expected = [f"{kind}{i}" for i in range(1, n_layers + 1) for kind in "Wb"]
+        if n_layers == 0 or sorted(params) != sorted(expected):
+            raise ValueError(f"params must hold W1, b1, ..., WL, bL and nothing else; got keys {sorted(params)}"
+                             + (f", expected {expected}." if n_layers else "."))
+        sizes = []
+        for i in range(1, n_layers + 1):
+            W, b = params[f"W{i}"], params[f"b{i}"]
+            for name, value in ((f"W{i}", W), (f"b{i}", b)):
+                if not isinstance(value, np.ndarray) or value.dtype != np.float64:
+                    raise TypeError(f"params[{name!r}] must be a float64 NumPy array; got "
+                                    f"{getattr(value, 'dtype', type(value).__name__)}.")
+            if W.ndim != 2:
+                raise ValueError(f"W{i} must be 2-D, (fan_in, fan_out); got shape {W.shape}.")
+            if i > 1 and W.shape[0] != sizes[-1]:
+                raise ValueError(f"W{i} has shape {W.shape} but W{i - 1} has {sizes[-1]} columns; "
+                                 f"expected W{i} of shape ({sizes[-1]}, M).")
+            if b.shape != (W.shape[1],):
+                raise ValueError(f"b{i} has shape {b.shape} but W{i} has shape {W.shape}; "
+                                 f"expected b{i} of shape ({W.shape[1]},).")
+            sizes += [W.shape[0], W.shape[1]] if i == 1 else [W.shape[1]]
+        mlp = cls(sizes, hidden_activation=hidden_activation, output=output)
+        mlp.params = params
+        return mlp
+
+    @classmethod
     def from_keras(cls, model):
         """Build an MLP from a ``keras.Sequential`` of Dense layers (the inverse of ``to_keras``); weights are copied.
 

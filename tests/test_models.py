@@ -265,3 +265,31 @@ def test_bad_inputs_raise_clear_errors():
 def test_hidden_activation_list_matches_the_activations_module():
     from course_utils.activations import ACTIVATIONS
     assert set(HIDDEN_ACTIVATIONS) <= set(ACTIVATIONS)
+
+
+def test_from_params_shares_the_arrays_and_checks_their_shapes():
+    rng = np.random.default_rng(4)
+    params = {"W1": rng.normal(size=(3, 5)), "b1": rng.normal(size=5), "W2": rng.normal(size=(5, 1)), "b2": np.zeros(1)}
+    mlp = MLP.from_params(params, hidden_activation="tanh", output="sigmoid")
+    assert mlp.layer_sizes == [3, 5, 1] and mlp.params is params
+    X = rng.normal(size=(4, 3))
+    expected = 1 / (1 + np.exp(-(np.tanh(X @ params["W1"] + params["b1"]) @ params["W2"] + params["b2"])))
+    np.testing.assert_allclose(mlp.predict_proba(X), expected.ravel(), rtol=1e-12)
+    params["b2"] += 1.0  # in place: the model sees it
+    np.testing.assert_allclose(mlp.predict_proba(X), (expected / (expected + (1 - expected) * np.exp(-1))).ravel(),
+                               rtol=1e-12)
+    # a finite-difference check through the shared arrays agrees with the model's own gradient
+    y = np.array([0, 1, 1, 0])
+    report = check_gradient(lambda _: MLP.from_params(params).loss(X, y)[0], params["W1"], mlp.loss(X, y)[1]["W1"])
+    assert report.passed, report
+
+    with pytest.raises(ValueError, match=r"W2 has shape \(4, 1\) but W1 has 5 columns; expected W2 of shape \(5, M\)"):
+        MLP.from_params({**params, "W2": np.zeros((4, 1))})
+    with pytest.raises(ValueError, match=r"b1 has shape \(3,\) but W1 has shape \(3, 5\); expected b1 of shape \(5,\)"):
+        MLP.from_params({**params, "b1": np.zeros(3)})
+    with pytest.raises(ValueError, match="W1, b1, ..., WL, bL and nothing else"):
+        MLP.from_params({"W1": params["W1"]})
+    with pytest.raises(TypeError, match="float64 NumPy array"):
+        MLP.from_params({**params, "W1": params["W1"].astype(np.float32)})
+    with pytest.raises(TypeError, match="must be a dict"):
+        MLP.from_params([params["W1"], params["b1"]])
