@@ -22,6 +22,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from course_utils.instructor.autograde import AutogradeSummary, autograde
 from course_utils.instructor.autograde import gradebook_rows as _gradebook_rows
+from course_utils.instructor.cli import main
 
 ASSIGNMENT = "ps1"
 TIMEOUT = 5  # seconds per cell in this test course
@@ -258,7 +259,7 @@ def test_every_submission_has_a_row_and_csv(graded, tmp_path):
     assert all(r["reasons"] for r in summary.rows if r["status"] == "flagged")
     path = summary.to_csv(tmp_path / "summary.csv")
     text = Path(path).read_text()
-    assert text.splitlines()[0] == "student,assignment,status,score,max_score,reasons"
+    assert text.splitlines()[0] == "student,assignment,status,score,max_score,by_hand,reasons"
     assert len(text.splitlines()) == len(students) + 1
     table = str(summary)
     assert "kernel_dies" in table and "flagged" in table and "s per submission" in table
@@ -300,6 +301,25 @@ def test_robustness_case(graded, student, status, score, reasons):
     r = row(graded, student)
     assert (r["status"], r["score"], r["reasons"]) == (status, score, reasons)
     assert r["max_score"] == (None if score is None else 6.0)
+
+
+def test_points_left_to_grade_by_hand(graded):
+    """What the gradebook leaves to formgrader: a written answer (1 point), a deleted test cell (3 points)."""
+    by_hand = {r["student"]: r["by_hand"] for r in graded["summary"].rows}
+    assert by_hand["correct"] == 1.0
+    assert by_hand["untouched"] == 0  # nbgrader scores an unchanged answer 0 by itself
+    assert by_hand["deleted_cell"] == 3.0  # flagged as well
+    assert by_hand["kernel_dies"] == 6.0  # nothing recorded: every cell waits (flagged as well)
+    assert by_hand["missing"] is None  # no notebook, no gradebook entry
+    assert "(1 by hand)" in str(graded["summary"]) and "grade by hand: nbgrader's formgrader" in str(graded["summary"])
+
+
+def test_command_exit_status_says_whether_anything_was_flagged(graded, capsys):
+    course = str(graded["parallel"])
+    assert main(["autograde", ASSIGNMENT, "--course-dir", course, "--student", "correct", "--no-progress"]) == 0
+    assert re.search(r"correct +graded +5/6 \(1 by hand\)", capsys.readouterr().out)
+    assert main(["autograde", ASSIGNMENT, "--course-dir", course, "--student", "invalid_json", "--no-progress"]) == 1
+    assert re.search(r"invalid_json +flagged", capsys.readouterr().out)
 
 
 def test_code_writing_into_the_course_is_contained(graded):

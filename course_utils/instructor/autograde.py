@@ -38,7 +38,7 @@ from multiprocessing.connection import wait
 
 __all__ = ["autograde", "AutogradeSummary", "gradebook_rows"]
 
-_COLUMNS = ("student", "assignment", "status", "score", "max_score", "reasons")
+_COLUMNS = ("student", "assignment", "status", "score", "max_score", "by_hand", "reasons")
 # Last-resort limit on one submission's grading, in seconds (None: twice the per-cell timeout for every cell, and at
 # least 2 minutes). nbgrader's own per-cell timeout normally ends a runaway submission long before.
 _WALL_LIMIT_S = None
@@ -49,8 +49,9 @@ class AutogradeSummary:
     """The outcome of grading one assignment for a class.
 
     rows: one dict per student, sorted by student id, with keys student, assignment, status ("graded" or "flagged"),
-    score and max_score (floats, None when nbgrader recorded nothing) and reasons (list of str: why it was flagged,
-    plus notes such as a restored locked cell). ``seconds`` is the wall-clock time of the whole run.
+    score and max_score (floats, None when nbgrader recorded nothing), by_hand (the points still waiting to be graded
+    by hand in formgrader, e.g. written answers; counted in max_score, not yet in score) and reasons (list of str: why
+    it was flagged, plus notes such as a restored locked cell). ``seconds`` is the wall-clock time of the whole run.
     """
 
     assignment: str
@@ -79,6 +80,7 @@ class AutogradeSummary:
                 out["reasons"] = " | ".join(row["reasons"])
                 out["score"] = "" if row["score"] is None else f"{row['score']:g}"
                 out["max_score"] = "" if row["max_score"] is None else f"{row['max_score']:g}"
+                out["by_hand"] = "" if row.get("by_hand") is None else f"{row['by_hand']:g}"
                 writer.writerow(out)
         return path
 
@@ -87,6 +89,8 @@ class AutogradeSummary:
         lines = []
         for r in self.rows:
             score = "-" if r["score"] is None else f"{r['score']:g}/{r['max_score']:g}"
+            if r.get("by_hand") and r["status"] == "graded":  # a flagged row needs a look first, whatever it counts
+                score += f" ({r['by_hand']:g} by hand)"
             lines.append((r["student"], r["status"], score, "; ".join(r["reasons"])))
         widths = [max([len(h)] + [len(line[i]) for line in lines]) for i, h in enumerate(header[:3])]
         fmt = "  ".join(f"{{:<{w}}}" for w in widths) + "  {}"
@@ -95,6 +99,10 @@ class AutogradeSummary:
         per = self.seconds / len(self.rows) if self.rows else 0.0
         out.append(f"{self.assignment}: {len(self.rows)} submissions, {self.graded} graded, {len(self.flagged)} "
                    f"flagged, in {self.seconds:.1f} s ({per:.2f} s per submission, {self.jobs} job(s))")
+        by_hand = sum(bool(r.get("by_hand")) for r in self.rows if r["status"] == "graded")
+        if by_hand:
+            out.append(f"{by_hand} graded submission(s) have answers to grade by hand: nbgrader's formgrader "
+                       "(jupyter lab, Nbgrader > Formgrader); until then they count 0.")
         return "\n".join(out)
 
     def __repr__(self) -> str:
@@ -258,13 +266,16 @@ def _merge(gb, assignment: str, student: str, rows: dict) -> None:
 
 
 def _score(gb, assignment: str, student: str):
+    """(score, max_score, points waiting to be graded by hand) from the gradebook; Nones without a submission."""
     from nbgrader.api import MissingEntry
 
     try:
         sub = gb.find_submission(assignment, student)
     except MissingEntry:
-        return None, None
-    return float(sub.score), float(sub.max_score)
+        return None, None, None
+    by_hand = sum(float(g.max_score) for nb in sub.notebooks for g in nb.grades
+                  if g.needs_manual_grade and g.manual_score is None)
+    return float(sub.score), float(sub.max_score), by_hand
 
 
 def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None, progress=True) -> AutogradeSummary:
@@ -338,7 +349,7 @@ def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None
     for s in students:
         if s not in found:
             folder = os.path.relpath(coursedir.format_path(coursedir.submitted_directory, s, assignment), course_dir)
-            results[s] = {"status": "flagged", "score": None, "max_score": None,
+            results[s] = {"status": "flagged", "score": None, "max_score": None, "by_hand": None,
                           "reasons": [f"no submission: {folder} does not exist"]}
 
     tmp = tempfile.mkdtemp(prefix=f"nn-course-autograde-{assignment}-")
@@ -387,7 +398,7 @@ def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None
                     results[task["student"]] = row
                     counts[row["status"]] += 1
                     left = len(queue) + sum(x.task is not None for x in workers)
-                    bar.set_postfix_str(f", {counts['graded']} graded, {counts['flagged']} flagged, {left} left",
+                    bar.set_postfix_str(f"{counts['graded']} graded, {counts['flagged']} flagged, {left} left",
                                         refresh=False)
                     bar.update(1)
             bar.close()
@@ -468,6 +479,6 @@ def _collect(gb, assignment, student, workdir, exitcode, overdue, wall_limit) ->
             reasons_flag.append("grading failed" + (f": {lines[-1]}" if lines else "") + ": not graded")
         else:
             reasons_flag.append(f"the grading process died (exit code {exitcode}): not graded")
-    score, max_score = _score(gb, assignment, student)
+    score, max_score, by_hand = _score(gb, assignment, student)
     return {"status": "flagged" if reasons_flag else "graded", "score": score, "max_score": max_score,
-            "reasons": reasons_flag + reasons_note}
+            "by_hand": by_hand, "reasons": reasons_flag + reasons_note}

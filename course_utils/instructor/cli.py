@@ -64,7 +64,7 @@ def _cmd_autograde(args):
     print(summary)
     if args.summary:
         print(f"summary written to {summary.to_csv(args.summary)}")
-    return 0
+    return 1 if summary.flagged else 0  # every submission is graded or flagged either way; 1 asks for a look
 
 
 def _cmd_feedback(args):
@@ -123,7 +123,9 @@ def build_parser():
     p.add_argument("--keep-existing", action="store_true", help="skip students already imported instead of replacing")
     p.set_defaults(func=_cmd_import)
 
-    p = sub.add_parser("autograde", parents=[common], help="grade every submission of an assignment")
+    p = sub.add_parser("autograde", parents=[common], help="grade every submission of an assignment",
+                       epilog="Exit status: 0 when every submission was graded, 1 when some were flagged (all the others "
+                              "are graded all the same; the table says why), 2 on an error such as an unknown assignment.")
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.add_argument("--jobs", "-j", type=_positive_int, default=1, help="submissions graded at once (e.g. 2 on 2 cores)")
     p.add_argument("--timeout", type=_positive_int, default=None, metavar="SECONDS",
