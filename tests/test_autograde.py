@@ -322,6 +322,14 @@ def test_command_exit_status_says_whether_anything_was_flagged(graded, capsys):
     assert re.search(r"invalid_json +flagged", capsys.readouterr().out)
 
 
+def test_feedback_command_names_the_submissions_it_could_not_cover(graded, capsys):
+    assert main(["feedback", ASSIGNMENT, "--course-dir", str(graded["parallel"])]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"wrote .*feedback/correct/ps1/ps1\.html", out)
+    line = next(ln for ln in out.splitlines() if ln.startswith("no feedback for"))
+    assert "invalid_json" in line and "correct" not in line, line
+
+
 def test_code_writing_into_the_course_is_contained(graded):
     course = graded["parallel"]
     r = row(graded, "writes_course")

@@ -68,10 +68,18 @@ def _cmd_autograde(args):
 
 
 def _cmd_feedback(args):
+    from .course import course_path
     from .grades import generate_feedback
 
-    for path in generate_feedback(args.assignment, args.course_dir, students=args.student or None):
+    paths = generate_feedback(args.assignment, args.course_dir, students=args.student or None)
+    for path in paths:
         print(f"wrote {path}")
+    if not args.student:
+        submitted = {p.parent.name for p in course_path("submitted", args.course_dir).glob(f"*/{args.assignment}")}
+        without = sorted(submitted - {p.parent.parent.name for p in paths})
+        if without:
+            print(f"no feedback for {len(without)} submission(s) that nbgrader could not grade: {', '.join(without)} "
+                  "(flagged by `nn-course autograde`; its summary says why)")
     return 0
 
 
