@@ -371,3 +371,11 @@ def test_bad_arguments(tmp_path):
         autograde(ASSIGNMENT, course_dir=tmp_path / "nope")
     with pytest.raises(ValueError, match="is not in the gradebook"):
         autograde(ASSIGNMENT, course_dir=tmp_path, progress=False)
+
+
+def test_platform_without_fork_gets_a_clear_error(tmp_path, monkeypatch):
+    import multiprocessing
+
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    with pytest.raises(ValueError, match=r"forks its grading processes.*`nbgrader autograde ASSIGNMENT`"):
+        autograde(ASSIGNMENT, course_dir=tmp_path, progress=False)

@@ -172,6 +172,13 @@ def _hash_tree(root: str) -> dict:
     return out
 
 
+def _check_platform() -> None:
+    """Fail clearly where worker processes cannot be forked (Windows)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        raise ValueError(f"nn-course autograde forks its grading processes, which {sys.platform} cannot do; use "
+                         "Linux, macOS or WSL, or grade one by one with `nbgrader autograde ASSIGNMENT`.")
+
+
 def _sqlite_path(db_url: str) -> str:
     if not db_url.startswith("sqlite:///"):
         raise ValueError(f"parallel autograde needs a SQLite gradebook (sqlite:///...), got db_url={db_url!r}; "
@@ -319,6 +326,7 @@ def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None
     config = _load_config(course_dir)
     coursedir = CourseDirectory(config=config)
     coursedir.root = course_dir
+    _check_platform()
     db_path = _sqlite_path(coursedir.db_url)
     with Gradebook(coursedir.db_url) as gb:
         try:
