@@ -11,8 +11,9 @@ Where the data is looked for, in this order (the first place that has the data w
 1. the ``data_dir`` argument: a folder holding the four IDX files, or a folder holding ``mnist/`` /
    ``fashion-mnist/`` with the four files in it (an explicit folder without the data is an error);
 2. the environment variable ``NN_COURSE_DATA``: a folder holding ``mnist/`` and/or ``fashion-mnist/``;
-3. the Keras cache (``$KERAS_HOME`` or ``~/.keras``): ``datasets/mnist.npz`` for MNIST,
-   ``datasets/fashion-mnist/`` (the four IDX ``.gz`` files) for Fashion-MNIST;
+3. the Keras cache (``$KERAS_HOME`` or ``~/.keras``, and ``/tmp/.keras`` where Keras downloads when that folder is
+   not writable): ``datasets/mnist.npz`` for MNIST, ``datasets/fashion-mnist/`` (the four IDX ``.gz`` files) for
+   Fashion-MNIST;
 4. Fashion-MNIST only: ``/usr/share/datasets/fashion-mnist`` (Debian/Ubuntu package ``dataset-fashion-mnist``);
 5. the normal Keras download, ``keras.datasets.mnist.load_data()`` / ``keras.datasets.fashion_mnist.load_data()``
    (needs internet; skipped with ``download=False``).
@@ -34,6 +35,7 @@ Nothing is ever written into the repository; the Keras download writes only to t
 import gzip
 import hashlib
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +55,8 @@ __all__ = [
 
 ENV_VAR = "NN_COURSE_DATA"
 DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+# Where Keras keeps its home and its downloads when the usual place is not writable (keras.utils.get_file).
+KERAS_TMP_HOME = Path("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()) / ".keras"
 
 MNIST_CLASS_NAMES = tuple(str(d) for d in range(10))
 FASHION_MNIST_CLASS_NAMES = (
@@ -256,7 +260,20 @@ def _check_split(arrays, source):
 
 
 def _keras_home():
-    return Path(os.path.expanduser(os.environ.get("KERAS_HOME", os.path.join("~", ".keras"))))
+    """Keras's home folder as ``keras.config`` decides it: $KERAS_HOME, else ~/.keras, else /tmp/.keras."""
+    if "KERAS_HOME" in os.environ:
+        return Path(os.path.expanduser(os.environ["KERAS_HOME"]))
+    home = os.path.expanduser("~")
+    return Path(home) / ".keras" if os.access(home, os.W_OK) else KERAS_TMP_HOME
+
+
+def _keras_dataset_dirs():
+    """The folders where ``keras.datasets.*.load_data()`` may have cached its downloads, most likely first."""
+    home = _keras_home()
+    dirs = [home / "datasets"]
+    if not os.access(home, os.W_OK) and home != KERAS_TMP_HOME:  # keras.utils.get_file falls back to /tmp/.keras
+        dirs.append(KERAS_TMP_HOME / "datasets")
+    return dirs
 
 
 def _load_keras_npz(path, verify):
@@ -328,18 +345,18 @@ def _load(dataset, data_dir, download, verify):
         looked.append((f"${ENV_VAR}", "not set"))
 
     # 3. Keras cache
-    keras_datasets = _keras_home() / "datasets"
-    if dataset == "mnist":
-        npz = keras_datasets / "mnist.npz"
-        if npz.is_file():
-            return _load_keras_npz(npz, verify)
-        looked.append((str(npz), "no such file"))
-    else:
-        folder = keras_datasets / "fashion-mnist"
-        paths, why = _find_idx_files(folder)
-        if paths is not None:
-            return _load_idx_folder(folder, dataset, verify)
-        looked.append((str(folder), why))
+    for keras_datasets in _keras_dataset_dirs():
+        if dataset == "mnist":
+            npz = keras_datasets / "mnist.npz"
+            if npz.is_file():
+                return _load_keras_npz(npz, verify)
+            looked.append((str(npz), "no such file"))
+        else:
+            folder = keras_datasets / "fashion-mnist"
+            paths, why = _find_idx_files(folder)
+            if paths is not None:
+                return _load_idx_folder(folder, dataset, verify)
+            looked.append((str(folder), why))
 
     # 4. Debian's dataset-fashion-mnist
     if dataset == "fashion-mnist":

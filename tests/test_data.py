@@ -61,6 +61,7 @@ def isolated(monkeypatch, tmp_path):
     monkeypatch.delenv("NN_COURSE_DATA", raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
     monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", tmp_path / "no_debian")
+    monkeypatch.setattr(data, "KERAS_TMP_HOME", tmp_path / "keras_tmp")
     return tmp_path
 
 
@@ -184,6 +185,20 @@ def test_fashion_from_keras_cache_and_debian_folder(isolated, monkeypatch):
     assert_split_equal(load_fashion_mnist(download=False), debian_arrays)
     write_folder(isolated / "keras_home" / "datasets" / "fashion-mnist", keras_arrays)
     assert_split_equal(load_fashion_mnist(download=False), keras_arrays)  # the Keras cache comes first
+
+
+def test_keras_fallback_cache_in_tmp_is_found(isolated, monkeypatch):
+    """Where the Keras home is not writable (here: missing), keras.utils.get_file downloads into /tmp/.keras."""
+    arrays = synthetic_split(5)
+    write_folder(isolated / "keras_tmp" / "datasets" / "fashion-mnist", arrays)
+    assert_split_equal(load_fashion_mnist(download=False), arrays)
+    (isolated / "keras_home").mkdir()  # a writable home: Keras would not have used /tmp/.keras
+    with pytest.raises(DataNotFoundError):
+        load_fashion_mnist(download=False)
+    monkeypatch.delenv("KERAS_HOME")
+    monkeypatch.setenv("HOME", str(isolated / "no_such_home"))  # ~ not writable: the home itself is /tmp/.keras
+    assert data._keras_home() == isolated / "keras_tmp"
+    assert_split_equal(load_fashion_mnist(download=False), arrays)
 
 
 # ------------------------------------------------------------------ missing data
