@@ -20,8 +20,9 @@ SGD needs no state. The update rules, with learning rate ``lr`` and gradient ``g
 * Adam:     ``m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g**2;  t += 1``
             ``w -= lr * (m / (1 - beta1**t)) / (sqrt(v / (1 - beta2**t)) + epsilon)``   (bias-corrected)
 
-Momentum and RMSprop take exactly the steps of ``keras.optimizers.SGD(momentum=...)`` and ``keras.optimizers.RMSprop``
-(the tests check it); Adam puts ``epsilon`` outside the square root as in the paper, where Keras scales it slightly differently.
+Momentum and RMSprop take exactly the steps of ``keras.optimizers.SGD(momentum=...)`` and
+``keras.optimizers.RMSprop`` (the tests check it); Adam puts ``epsilon`` outside the square root as in the paper,
+where Keras scales it slightly differently.
 
 Weight decay (L2) is not an optimizer's business here: it is part of the model's loss (see ``models.MLP``).
 """
@@ -47,6 +48,13 @@ def _check_params_and_grads(params, grads):
         if grad.shape != value.shape:
             raise ValueError(f"grads[{name!r}] has shape {grad.shape} but params[{name!r}] has shape {value.shape}; "
                              f"expected grads[{name!r}] of shape {value.shape}.")
+
+
+def _check_rate(value, name, typical):
+    """A decay rate (momentum, rho, beta1, beta2): a number in [0, 1), returned as float."""
+    if check_positive_number(value, name, allow_zero=True) >= 1:
+        raise ValueError(f"{name} must be in [0, 1), typically {typical}; got {value!r}.")
+    return float(value)
 
 
 def _check_state(state):
@@ -83,9 +91,7 @@ class Momentum:
 
     def __init__(self, learning_rate=0.1, momentum=0.9):
         self.learning_rate = check_positive_number(learning_rate, "learning_rate")
-        self.momentum = check_positive_number(momentum, "momentum", allow_zero=True)
-        if self.momentum >= 1:
-            raise ValueError(f"momentum must be in [0, 1), typically 0.9; got {momentum!r}.")
+        self.momentum = _check_rate(momentum, "momentum", 0.9)
 
     def update(self, params, grads, state=None):
         """Update ``params`` in place from ``grads``; return the state holding the velocities."""
@@ -113,9 +119,7 @@ class RMSprop:
 
     def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7):
         self.learning_rate = check_positive_number(learning_rate, "learning_rate")
-        if check_positive_number(rho, "rho", allow_zero=True) >= 1:
-            raise ValueError(f"rho must be in [0, 1), typically 0.9; got {rho!r}.")
-        self.rho = float(rho)
+        self.rho = _check_rate(rho, "rho", 0.9)
         self.epsilon = check_positive_number(epsilon, "epsilon")
 
     def update(self, params, grads, state=None):
@@ -142,10 +146,7 @@ class Adam:
 
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-7):
         self.learning_rate = check_positive_number(learning_rate, "learning_rate")
-        for name, beta in [("beta1", beta1), ("beta2", beta2)]:
-            if check_positive_number(beta, name, allow_zero=True) >= 1:
-                raise ValueError(f"{name} must be in [0, 1); got {beta!r}.")
-        self.beta1, self.beta2 = float(beta1), float(beta2)
+        self.beta1, self.beta2 = _check_rate(beta1, "beta1", 0.9), _check_rate(beta2, "beta2", 0.999)
         self.epsilon = check_positive_number(epsilon, "epsilon")
 
     def update(self, params, grads, state=None):
@@ -172,7 +173,7 @@ _OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "rmsprop": RMSprop, "adam": Ada
 
 
 def get_optimizer(optimizer, learning_rate=None):
-    """Return an optimizer object from a name ("sgd", "momentum", "rmsprop", "adam") or an optimizer object.
+    """Return an optimizer object from a name (a key of ``_OPTIMIZERS``, e.g. "adam") or an optimizer object.
 
     learning_rate: used with a name (None: the optimizer's default); must be None with an object, which has its own.
     """
@@ -187,5 +188,5 @@ def get_optimizer(optimizer, learning_rate=None):
             raise ValueError(f"learning_rate={learning_rate!r} was given together with the optimizer object "
                              f"{optimizer!r}; set the learning rate on the object instead.")
         return optimizer
-    raise TypeError(f"optimizer must be 'sgd', 'momentum', 'rmsprop', 'adam' or an object with an update(params, grads, state) "
+    raise TypeError(f"optimizer must be one of {sorted(_OPTIMIZERS)} or an object with an update(params, grads, state) "
                     f"method; got {type(optimizer).__name__}.")

@@ -17,18 +17,18 @@ from .course import CourseError, ensure_tools_on_path
 
 
 def _cmd_list(args):
-    from .course import course_path, list_assignments
+    from .course import course_path, list_assignments, students_with
     from .generate import solutions_path
 
     names = list_assignments(args.course_dir)
     if not names:
         print(f"no assignments under {course_path('source', args.course_dir)}")
         return 0
-    release, submitted = course_path("release", args.course_dir), course_path("submitted", args.course_dir)
+    release = course_path("release", args.course_dir)
     for name in names:
         released = (release / name).is_dir()
         solved = (solutions_path(args.course_dir) / name).is_dir()
-        n_submitted = len([p for p in submitted.glob(f"*/{name}") if p.is_dir()])
+        n_submitted = len(students_with("submitted", name, args.course_dir))
         print(f"{name:24s} release: {'yes' if released else 'no ':3s}  solutions: {'yes' if solved else 'no ':3s}  "
               f"submissions: {n_submitted}")
     return 0
@@ -68,15 +68,15 @@ def _cmd_autograde(args):
 
 
 def _cmd_feedback(args):
-    from .course import course_path
+    from .course import students_with
     from .grades import generate_feedback
 
     paths = generate_feedback(args.assignment, args.course_dir, students=args.student or None)
     for path in paths:
         print(f"wrote {path}")
     if not args.student:
-        submitted = {p.parent.name for p in course_path("submitted", args.course_dir).glob(f"*/{args.assignment}")}
-        without = sorted(submitted - {p.parent.parent.name for p in paths})
+        submitted = students_with("submitted", args.assignment, args.course_dir)
+        without = sorted(set(submitted) - {p.parent.parent.name for p in paths})
         if without:
             print(f"no feedback for {len(without)} submission(s) that nbgrader could not grade: {', '.join(without)} "
                   "(flagged by `nn-course autograde`; its summary says why)")
@@ -132,8 +132,9 @@ def build_parser():
     p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("autograde", parents=[common], help="grade every submission of an assignment",
-                       epilog="Exit status: 0 when every submission was graded, 1 when some were flagged (all the others "
-                              "are graded all the same; the table says why), 2 on an error such as an unknown assignment.")
+                       epilog="Exit status: 0 when every submission was graded, 1 when some were flagged (all the "
+                              "others are graded all the same; the table says why), 2 on an error such as an unknown "
+                              "assignment.")
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.add_argument("--jobs", "-j", type=_positive_int, default=1, help="submissions graded at once (e.g. 2 on 2 cores)")
     p.add_argument("--timeout", type=_positive_int, default=None, metavar="SECONDS",

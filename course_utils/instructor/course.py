@@ -79,6 +79,11 @@ def course_path(step, course_dir="."):
     return Path(cd.root) / getattr(cd, f"{step}_directory")
 
 
+def students_with(step, assignment, course_dir="."):
+    """Sorted ids of the students with a ``<step>/<student>/<assignment>/`` folder, e.g. ``step="submitted"``."""
+    return sorted(p.parent.name for p in course_path(step, course_dir).glob(f"*/{assignment}") if p.is_dir())
+
+
 def source_dir(course_dir="."):
     """The folder holding one sub-folder per assignment source (``assignments/source``)."""
     return course_path("source", course_dir)

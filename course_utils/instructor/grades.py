@@ -5,7 +5,7 @@ The gradebook (``gradebook.db`` at the course root) is nbgrader's; these are thi
 """
 from pathlib import Path
 
-from .course import CourseError, check_assignment, coursedir, load_config, nbgrader_api, run_nbgrader
+from .course import CourseError, check_assignment, coursedir, load_config, nbgrader_api, run_nbgrader, students_with
 
 
 def _gradebook(course_dir):
@@ -109,8 +109,7 @@ def generate_feedback(assignment, course_dir=".", students=None):
     check_assignment(assignment, course_dir)
     api = nbgrader_api(course_dir)
     root = Path(api.coursedir.root)
-    autograded = root / api.coursedir.autograded_directory
-    available = sorted(p.parent.name for p in autograded.glob(f"*/{assignment}") if p.is_dir())
+    available = students_with("autograded", assignment, course_dir)
     if not available:
         raise CourseError(f"no autograded submission of {assignment!r}: run `nn-course autograde {assignment}` first")
     chosen = list(students) if students else available
