@@ -29,3 +29,12 @@ c.Execute.execute_retries = 0
 # What a student sees in place of the solution code.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Untrusted output: the formgrader and the feedback render notebooks with HTML sanitised (no scripts, no event
+# handlers), and the feedback hides the code of the hidden tests (nn-course feedback adds the same on any course).
+c.HTMLExporter.sanitize_html = True
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "course_utils.instructor.publish.HideHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

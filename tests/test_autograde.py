@@ -48,7 +48,7 @@ def _source_notebook():
         _cell("def sigmoid(z):\n    \"\"\"Elementwise logistic sigmoid; z: (N,) array.\"\"\"\n"
               "    ### BEGIN SOLUTION\n    return 1.0 / (1.0 + np.exp(-z))\n    ### END SOLUTION",
               grade_id="sigmoid", solution=True),
-        _cell('"""sigmoid(z) equals 1 / (1 + exp(-z)) at a few points."""\n'
+        _cell('"""sigmoid(z) equals 1 / (1 + exp(-z)) at a few points."""\nimport numpy as np\n'
               "np.testing.assert_allclose(sigmoid(np.array([0.0, 2.0])), [0.5, 0.8807970779778823])\n"
               "### BEGIN HIDDEN TESTS\nnp.testing.assert_allclose(sigmoid(np.array([-1.0])), [0.2689414213699951])\n"
               "### END HIDDEN TESTS",
@@ -56,7 +56,7 @@ def _source_notebook():
         _cell("def affine_forward(x, W, b):\n    \"\"\"x: (N, D), W: (D, M), b: (M,) -> (N, M).\"\"\"\n"
               "    ### BEGIN SOLUTION\n    return x @ W + b\n    ### END SOLUTION",
               grade_id="affine", solution=True),
-        _cell('"""affine_forward(x, W, b) equals x @ W + b."""\n'
+        _cell('"""affine_forward(x, W, b) equals x @ W + b."""\nimport numpy as np\n'
               "x = np.arange(6.0).reshape(2, 3)\nW = np.ones((3, 2))\nb = np.array([1.0, -1.0])\n"
               "np.testing.assert_allclose(affine_forward(x, W, b), [[4.0, 2.0], [13.0, 11.0]])",
               grade_id="test_affine", grade=True, locked=True, points=3),
@@ -64,6 +64,7 @@ def _source_notebook():
               "markdown", grade_id="why", solution=True, grade=True, points=1),
     ]
     nb = new_notebook(cells=cells)
+    nb.metadata["nn_course"] = {"off_limits": ["course_utils.layers.affine_forward"]}
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return nb
 
@@ -288,11 +289,21 @@ CASES = [
                                            "(it catches KeyboardInterrupt?): nbgrader recorded no scores for it"]),
     ("import_error", "graded", 3.0, ["cell 'sigmoid' of 'ps1.ipynb' raised ModuleNotFoundError: "
                                      "No module named 'numpy_but_misspelled'"]),
-    ("kernel_dies", "flagged", 0.0, ["the kernel died while running the notebook (os._exit, a crash or out of "
-                                     "memory?): nbgrader recorded no scores for it"]),
+    ("kernel_dies", "flagged", 0.0, ["cell 'sigmoid' of 'ps1.ipynb', line 2, uses os._exit (files, processes or the "
+                                     "environment): os._exit(1)",
+                                     "the kernel died while running the notebook (os._exit, a crash, or a sandbox "
+                                     "limit: memory, processes, CPU time, file size): nbgrader recorded no scores for "
+                                     "it"]),
     ("million_lines", "graded", 5.0, ["output of cell 'sigmoid' of 'ps1.ipynb' was truncated"]),
-    ("monkeypatch", "flagged", 5.0, ["'ps1.ipynb' replaced course_utils.tf_utils.quiet_tensorflow, "
-                                     "numpy.testing.assert_allclose: scores of tests that use them cannot be trusted"]),
+    ("monkeypatch", "flagged", 5.0, [
+        "cell 'sigmoid' of 'ps1.ipynb', line 2, changes course_utils.tf_utils.quiet_tensorflow, which belongs to an "
+        "imported module or a given object: course_utils.tf_utils.quiet_tensorflow = lambda: (None, None)",
+        "cell 'sigmoid' of 'ps1.ipynb', line 3, changes np.testing.assert_allclose, which belongs to an imported module "
+        "or a given object: np.testing.assert_allclose = lambda *args, **kwargs: None",
+        "cell 'sigmoid' of 'ps1.ipynb' replaced numpy.testing.assert_allclose: the scores of the tests after it "
+        "cannot be trusted",
+        "cell 'sigmoid' of 'ps1.ipynb' replaced course_utils.tf_utils.quiet_tensorflow, numpy.testing.assert_allclose "
+        "with code of its own: the scores of the tests after it cannot be trusted"]),
 ]
 
 
@@ -331,29 +342,34 @@ def test_feedback_command_names_the_submissions_it_could_not_cover(graded, capsy
 
 
 def test_code_writing_into_the_course_is_contained(graded):
+    """In the sandbox the kernel's folder is a tmpfs: relative paths reach nothing of the course, and the scan flags
+    the attempt (the cell fails, so sigmoid is not defined: 3 of 5 points)."""
     course = graded["parallel"]
     r = row(graded, "writes_course")
-    assert (r["status"], r["score"], r["max_score"]) == ("flagged", 5.0, 6.0)
-    assert r["reasons"] == ["wrote into the course directory (gradebook.db, source/ps1/evil.txt); "
-                            "it wrote into a scratch copy, the course was not changed"]
+    assert (r["status"], r["score"], r["max_score"]) == ("flagged", 3.0, 6.0)
+    assert r["reasons"] == [
+        "cell 'sigmoid' of 'ps1.ipynb', line 1, accesses the file '../../../source/ps1/evil.txt', outside its working "
+        "folder: open('../../../source/ps1/evil.txt', 'w').write('x')",
+        "cell 'sigmoid' of 'ps1.ipynb', line 2, accesses the file '../../../gradebook.db', outside its working folder: "
+        "open('../../../gradebook.db', 'w').write('not a database')",
+        "cell 'sigmoid' of 'ps1.ipynb' raised FileNotFoundError: [Errno 2] No such file or directory: "
+        "'../../../source/ps1/evil.txt'"]
     assert not (course / "source" / ASSIGNMENT / "evil.txt").exists()
     students = [r[1] for r in gradebook_rows(course) if r[0] == "student"]  # the gradebook is intact
     assert "writes_course" in students and "correct" in students
 
 
-def test_job_past_the_wall_clock_limit_is_killed_with_its_kernel(graded, tmp_path, monkeypatch):
+def test_job_past_the_wall_clock_limit_is_killed_with_its_kernel(graded):
     import psutil
 
-    import course_utils.instructor.autograde as module
-
-    course, pid_file = graded["parallel"], tmp_path / "kernel.pid"
-    submit(course, "sleeper", student_notebook(
-        course, sigmoid=f"import os, time\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\ntime.sleep(60)"))
-    monkeypatch.setattr(module, "_WALL_LIMIT_S", 3.0)
-    (r,) = autograde(ASSIGNMENT, course_dir=course, students=["sleeper"], progress=False).rows
+    course = graded["parallel"]
+    submit(course, "sleeper", student_notebook(course, sigmoid="import time\ntime.sleep(60)"))
+    (r,) = autograde(ASSIGNMENT, course_dir=course, students=["sleeper"], progress=False, wall_limit=3.0).rows
     assert (r["status"], r["reasons"]) == ("flagged", ["grading took longer than 3 s and was stopped: not graded"])
-    pid = int(pid_file.read_text())
-    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    kernels = [p for p in psutil.process_iter(["cmdline", "status"])
+               if "nn-course-autograde-ps1" in " ".join(p.info["cmdline"] or [])
+               and p.info["status"] != psutil.STATUS_ZOMBIE]
+    assert kernels == []
     assert not (course / "autograded" / "sleeper").exists()
 
 

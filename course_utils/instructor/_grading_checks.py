@@ -5,8 +5,8 @@ Three sources of evidence, each turned into short sentences for the instructor:
 * the submitted notebooks themselves, read before grading (invalid JSON, missing or renamed notebooks,
   deleted or duplicated graded cells, edited locked cells);
 * the autograded notebooks written by nbgrader (timed-out cells, errors outside test cells, truncated output);
-* a check run silently inside the kernel after the last cell (``INTEGRITY_CODE``): functions of ``course_utils`` or
-  NumPy that the submission replaced by code of its own.
+* (in ``_grading_worker.WatchedExecute`` and ``_kernel_guard``) a check run silently inside the kernel after every
+  cell, and (in ``code_scan``) a static scan of the student's code.
 
 Each finding is a ``Finding(flag, text)``: ``flag=True`` means the score needs the instructor's eyes (the submission is
 reported as "flagged"); ``flag=False`` is a note shown next to a score that can be trusted.
@@ -22,15 +22,33 @@ import nbformat
 from nbformat.v4.rwbase import rejoin_lines
 from nbgrader.utils import compute_checksum
 
-__all__ = ["Finding", "NotebookSpec", "inspect_submitted", "inspect_autograded", "INTEGRITY_CODE", "INTEGRITY_EXPR"]
+__all__ = ["Finding", "NotebookSpec", "inspect_submitted", "inspect_autograded"]
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One sentence about a submission; ``flag`` says whether it makes the score untrustworthy."""
+    """One sentence about a submission; ``flag`` says whether it makes the score untrustworthy.
+
+    The structured fields say what it is about, for code that acts on findings (never parse ``text``, which is for
+    people): kind (e.g. "deleted_cell", "tampering", "static", "guard", "failure"), notebook (its name without
+    ".ipynb"), cell (the label of the cell, e.g. "'test_sigmoid'" or "#4"), detail (a kind-specific key, e.g. the grade id).
+    """
 
     flag: bool
     text: str
+    kind: str = ""
+    notebook: str = ""
+    cell: str | None = None
+    detail: str = ""
+
+    def to_dict(self) -> dict:
+        return {"flag": self.flag, "text": self.text, "kind": self.kind, "notebook": self.notebook,
+                "cell": self.cell, "detail": self.detail}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Finding":
+        return cls(bool(data["flag"]), str(data["text"]), data.get("kind", ""), data.get("notebook", ""),
+                   data.get("cell"), data.get("detail", ""))
 
 
 @dataclass
@@ -112,7 +130,8 @@ def inspect_submitted(submission_dir: str, specs: list[NotebookSpec]) -> list[Fi
             if grade_id not in counts:
                 what = "written answer" if manual else "test cell"
                 findings.append(Finding(True, f"graded {what} '{grade_id}' ({_points(points)}) was deleted from "
-                                              f"'{fname}': nbgrader silently left it ungraded ('needs manual grade')"))
+                                              f"'{fname}': nbgrader silently left it ungraded ('needs manual grade')",
+                                        kind="deleted_cell", notebook=name, cell=f"'{grade_id}'", detail=grade_id))
         # generate_assignment stores in each released cell the checksum of its released version (source, type,
         # locked/grade flags, points): a locked cell whose checksum no longer matches was edited.
         for cell in nb.cells:
@@ -167,31 +186,3 @@ def inspect_autograded(autograded_dir: str, specs: list[NotebookSpec], timeout: 
             findings.append(Finding(False, f"output of cell {', '.join(sorted(set(truncated)))} of "
                                            f"'{spec.name}.ipynb' was truncated"))
     return findings
-
-
-# Run silently in the kernel after the last cell. A function defined in a notebook cell has a code object whose file
-# name is "<...>" or ipykernel's "/tmp/ipykernel_<pid>/<hash>.py"; the course's and NumPy's own functions never do.
-INTEGRITY_CODE = r'''
-def __nn_course_replaced():
-    import sys as _sys, types as _types
-    def _from_cell(f):
-        f = getattr(f, "__func__", f)
-        code = getattr(f, "__code__", None)
-        if code is None:
-            return False
-        return code.co_filename.startswith("<") or "ipykernel_" in code.co_filename
-    watched = ("numpy", "numpy.testing", "numpy.linalg")
-    found = []
-    for name, mod in sorted(_sys.modules.items()):
-        if not (name in watched or name == "course_utils" or name.startswith("course_utils.")):
-            continue
-        for attr, val in list(vars(mod).items()):
-            if isinstance(val, (_types.FunctionType, _types.MethodType)) and _from_cell(val):
-                found.append(name + "." + attr)
-            elif isinstance(val, type) and getattr(val, "__module__", None) == name:
-                for attr2, val2 in list(vars(val).items()):
-                    if isinstance(val2, (_types.FunctionType, staticmethod, classmethod)) and _from_cell(val2):
-                        found.append(name + "." + attr + "." + attr2)
-    return found
-'''
-INTEGRITY_EXPR = "__nn_course_replaced()"

@@ -4,16 +4,19 @@
 It builds a scratch course holding only this assignment's source and this student's submission, plus a private copy
 of the course gradebook, and runs ``nbgrader.converters.Autograde`` on it: the same converter and preprocessors as
 ``nbgrader autograde``, so scores, gradebook rows and autograded notebooks are exactly nbgrader's.
-Then it copies the autograded folder into the real course and writes ``result.json``: nbgrader's success and log, the
-gradebook rows of this submission (the parent merges them into the course gradebook, the only writer) and the findings.
+The kernel runs in the sandbox (``sandbox.py``), with the integrity check after every cell (``WatchedExecute``);
+the submitted code is scanned statically first (``code_scan.py``). Then the worker publishes the autograded
+notebooks, sanitised, into the real course (``publish.py``) and writes ``result.json``: nbgrader's success and log,
+the gradebook rows of this submission (the parent merges them into the course gradebook, the only writer) and the
+findings.
 
-Why a scratch course: student code runs with its working directory inside the course, so a relative path such as
-``../../../gradebook.db`` or ``../../../source/...`` would reach the instructor's files. Here it reaches the scratch
-copy; the worker notices the write and reports it, and the real course is never touched.
+Why a scratch course: nbgrader itself (not the student's kernel, which sees none of it) reads the sources and writes
+a gradebook; in the scratch course they are copies, so the real course is written by the parent only. With
+``--no-sandbox`` the kernel runs in the scratch course too: a relative path such as ``../../../gradebook.db``
+reaches the copy, and the worker reports the write.
 """
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import logging
@@ -22,41 +25,100 @@ import re
 import shutil
 import traceback
 
+import nbformat
+from nbformat.v4.rwbase import rejoin_lines
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.converters import Autograde
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import DeduplicateIds, Execute
 from nbgrader.utils import capture_log
+from traitlets import Bool, Unicode
 from traitlets.config import Config
 
-from ._grading_checks import INTEGRITY_CODE, INTEGRITY_EXPR, Finding, NotebookSpec, inspect_autograded, inspect_submitted
+from ._grading_checks import Finding, NotebookSpec, inspect_autograded, inspect_submitted
+from ._kernel_guard import GUARD_CODE, GUARD_EXPR, compare, parse
+from .code_scan import scan_notebook
+from .publish import publish_notebooks
+from .sandbox import SANDBOX_UID, SandboxedKernelManager
 
 __all__ = ["grade_submission", "WatchedExecute", "DeduplicateCells", "file_digests"]
 
-# notebook name -> list of replaced functions, filled by WatchedExecute in this (one-submission) process.
-_REPLACED: dict[str, list[str]] = {}
-
-
 class WatchedExecute(Execute):
-    """nbgrader's ``Execute`` plus one silent check after the last cell: which library functions were replaced.
+    """nbgrader's ``Execute`` in the sandbox, with the integrity check before the first cell and after every cell.
 
-    The check runs with ``silent=True`` and ``store_history=False``: it adds no output, no execution count and
-    nothing to the notebook, so the autograded notebook and the scores are those of plain ``Execute``.
+    The kernel is started by ``sandbox.SandboxedKernelManager`` (unless ``sandbox`` is False). The check (see
+    ``_kernel_guard``) runs with ``silent=True`` and ``store_history=False``: it adds no output, no execution count
+    and nothing to the notebook, so the autograded notebook and the scores are those of plain ``Execute``.
+    What it finds is appended to ``report_path`` (JSON lines), one finding per problem, at the first cell that shows it.
     """
 
+    sandbox = Bool(True, help="run the kernel in the sandbox").tag(config=True)
+    report_path = Unicode("", help="file the integrity findings are appended to").tag(config=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.sandbox:
+            self.kernel_manager_class = SandboxedKernelManager
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._baseline, self._reported = {}, set()
+        self._notebook = (resources or {}).get("nbgrader", {}).get("notebook", "?")
+        return super().preprocess(nb, resources, km)
+
+    def _report(self, finding: Finding) -> None:
+        if not self.report_path or (finding.kind, finding.detail) in self._reported:
+            return
+        self._reported.add((finding.kind, finding.detail))
+        with open(self.report_path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(finding.to_dict()) + "\n")
+
+    def _guard(self, label: str | None, trusted: bool = False) -> None:
+        try:
+            msg_id = self.kc.execute(GUARD_CODE, silent=True, store_history=False,
+                                     user_expressions={"guard": GUARD_EXPR})
+            report = parse(self.wait_for_reply(msg_id)["content"])
+        except Exception:  # a dead or stuck kernel: nbgrader reports that on its own
+            return
+        nb = f"'{self._notebook}.ipynb'"
+        where = "before the first cell" if label is None else f"after cell {label}"
+        if report is None:
+            self._report(Finding(True, f"the integrity check did not answer {where} of {nb}: code in the notebook "
+                                       "interferes with it, so no score of it can be trusted",
+                                 kind="guard", notebook=self._notebook, cell=label, detail="no answer"))
+            return
+        changed = compare(self._baseline, report)
+        if changed and trusted:  # the instructor's own cell (e.g. importing TensorFlow adds import hooks)
+            self._baseline.update({key: report["tokens"][key] for key in changed})
+        elif changed and label is not None:
+            shown = ", ".join(sorted(changed)[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+            self._report(Finding(True, f"cell {label} of {nb} replaced {shown}: the scores of the tests after it "
+                                       "cannot be trusted", kind="tampering", notebook=self._notebook, cell=label,
+                                 detail=",".join(sorted(changed))))
+        fresh: dict[str, list[str]] = {}
+        for kind, name, where_from in report.get("problems", []):
+            if (kind, name) not in self._reported:
+                self._reported.add((kind, name))
+                fresh.setdefault(kind, []).append(name if kind != "module" else f"{name} ({where_from})")
+        for kind, names in sorted(fresh.items()):
+            shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+            what = {"module": f"has modules that are not the installed ones: {shown}",
+                    "replaced": f"replaced {shown} with code of its own",
+                    "hook": f"replaced {shown} (IPython's machinery) with code of its own",
+                    "thread": f"started threads running code of its own: {shown}"}.get(kind, f"changed {shown}")
+            cell = "before the first cell" if label is None else f"cell {label}"
+            self._report(Finding(True, f"{cell} of {nb} {what}: the scores of the tests after it cannot be trusted",
+                                 kind="tampering", notebook=self._notebook, cell=label,
+                                 detail=f"{kind}:{','.join(names)}"))
+
     def preprocess_cell(self, cell, resources, index):
+        if index == 0:
+            self._guard(None)
         cell, resources = super().preprocess_cell(cell, resources, index)
-        if index == len(self.nb.cells) - 1:
-            notebook = resources.get("nbgrader", {}).get("notebook", "?")
-            try:
-                msg_id = self.kc.execute(INTEGRITY_CODE, silent=True, store_history=False,
-                                         user_expressions={"r": INTEGRITY_EXPR})
-                reply = self.wait_for_reply(msg_id)
-                result = reply["content"]["user_expressions"]["r"]
-                if result.get("status") == "ok":
-                    _REPLACED[notebook] = ast.literal_eval(result["data"]["text/plain"])
-            except Exception as exc:  # a dead or stuck kernel: nbgrader reports that on its own
-                self.log.warning("integrity check skipped for %s: %s", notebook, exc)
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        grade_id = meta.get("grade_id")
+        # nbgrader has restored every locked cell from the gradebook: those are the instructor's code
+        self._guard(f"'{grade_id}'" if grade_id else f"#{index + 1}",
+                    trusted=bool(meta.get("locked")) and not meta.get("solution"))
         return cell, resources
 
 
@@ -124,26 +186,58 @@ def _failure_finding(result: dict) -> Finding:
                   if m and m.group(1) not in ("NbGraderException",)]
     name, message = exceptions[-1] if exceptions else ("", "")
     if name == "DeadKernelError" or "Kernel died" in text:
-        return Finding(True, "the kernel died while running the notebook (os._exit, a crash or out of memory?): "
-                             "nbgrader recorded no scores for it")
+        return Finding(True, "the kernel died while running the notebook (os._exit, a crash, or a sandbox limit: "
+                             "memory, processes, CPU time, file size): nbgrader recorded no scores for it",
+                       kind="failure", detail="dead_kernel")
     if name in ("CellTimeoutError", "UnresponsiveKernelError"):
         return Finding(True, "a cell ran past the time limit and did not stop when interrupted "
-                             "(it catches KeyboardInterrupt?): nbgrader recorded no scores for it")
+                             "(it catches KeyboardInterrupt?): nbgrader recorded no scores for it",
+                       kind="failure", detail="timeout")
     if "No notebooks found" in text or "No notebooks were matched" in text:
-        return Finding(True, "nbgrader found no notebook of this assignment to grade")
+        return Finding(True, "nbgrader found no notebook of this assignment to grade", kind="failure",
+                       detail="no_notebook")
     if name:
-        return Finding(True, f"nbgrader could not grade it: {name}: {message}"[:300])
+        return Finding(True, f"nbgrader could not grade it: {name}: {message}"[:300], kind="failure",
+                       detail="nbgrader_error")
     lines = [ln for ln in (result.get("error") or "").strip().splitlines() if ln.strip()]
-    return Finding(True, "nbgrader could not grade it: " + (lines[-1].strip() if lines else "see the log"))
+    return Finding(True, "nbgrader could not grade it: " + (lines[-1].strip() if lines else "see the log"),
+                   kind="failure", detail="nbgrader_error")
+
+
+def _scan(submitted: str, source_dir: str, specs) -> list[Finding]:
+    """Findings of the static scan (``code_scan``) of every submitted notebook that can be read."""
+    findings = []
+    for spec in specs:
+        path = os.path.join(submitted, f"{spec.name}.ipynb")
+        try:
+            nb = rejoin_lines(nbformat.from_dict(json.load(open(path, encoding="utf-8"))))
+            cells = nb["cells"]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue  # missing or unreadable: inspect_submitted says so
+        if not isinstance(cells, list):
+            continue
+        off_limits = []
+        try:
+            source = nbformat.read(os.path.join(source_dir, f"{spec.name}.ipynb"), as_version=4)
+            off_limits = list(source.metadata.get("nn_course", {}).get("off_limits", []))
+        except (OSError, ValueError):
+            pass
+        hits = scan_notebook(nb, spec.locked_cells, off_limits)
+        for label, hit in hits:
+            code = f": {hit.code}" if hit.code else ""
+            findings.append(Finding(True, f"cell {label} of '{spec.name}.ipynb', line {hit.line}, {hit.what}{code}",
+                                    kind="static", notebook=spec.name, cell=label, detail=f"{hit.line}:{hit.what}"))
+    return findings
 
 
 def grade_submission(task: dict) -> dict:
     """Grade ``task['student']``'s submission of ``task['assignment']``; return (and write) the result dict.
 
     task keys: course_root, config (dict for traitlets ``Config``), assignment, student, snapshot_db (a copy of the
-    course gradebook), workdir (empty scratch folder), timeout (seconds per cell or None).
+    course gradebook), workdir (empty scratch folder), timeout (seconds per cell or None), sandbox (bool), limits
+    (dict of ``sandbox.Limits`` fields), slot (the worker's number: its sandbox user), data_dirs (folders the kernel
+    may read).
     """
-    _REPLACED.clear()  # a worker process grades many submissions, one after the other
     workdir = task["workdir"]
     assignment, student = task["assignment"], task["student"]
     scratch = os.path.join(workdir, "course")
@@ -169,7 +263,9 @@ def grade_submission(task: dict) -> dict:
     with Gradebook(coursedir.db_url) as gb:
         for nb in gb.find_assignment(assignment).notebooks:
             specs.append(NotebookSpec.from_gradebook(nb))
-    findings = inspect_submitted(coursedir.format_path(real.submitted_directory, student, assignment), specs)
+    submitted = coursedir.format_path(real.submitted_directory, student, assignment)
+    findings = inspect_submitted(submitted, specs)
+    findings += _scan(submitted, real.format_path(real.source_directory, ".", assignment), specs)
 
     chain = config.Autograde.get("autograde_preprocessors") or Autograde.class_traits()["autograde_preprocessors"].default()
     config.Autograde.autograde_preprocessors = [WatchedExecute if cls is Execute else cls for cls in chain]
@@ -177,6 +273,13 @@ def grade_submission(task: dict) -> dict:
     config.Autograde.sanitize_preprocessors = [DeduplicateCells if cls is DeduplicateIds else cls for cls in chain]
     if task.get("timeout") is not None:
         config.Execute.timeout = int(task["timeout"])
+    report_path = os.path.join(workdir, "guard.jsonl")
+    config.WatchedExecute.report_path = report_path
+    config.WatchedExecute.sandbox = bool(task.get("sandbox", True))
+    config.SandboxedKernelManager.socket_dir = os.path.join(workdir, "ipc")
+    config.SandboxedKernelManager.limits = dict(task.get("limits") or {})
+    config.SandboxedKernelManager.uid = SANDBOX_UID + int(task.get("slot", 0))
+    config.SandboxedKernelManager.data_dirs = os.pathsep.join(task.get("data_dirs") or [])
     timeout = config.Execute.timeout if "timeout" in config.Execute else Execute.timeout.default_value
 
     coursedir.assignment_id = assignment
@@ -195,43 +298,40 @@ def grade_submission(task: dict) -> dict:
     if not outcome["success"]:
         failure = _failure_finding(outcome)
         # A notebook the checks above already found unreadable needs no second, vaguer sentence.
-        if not (failure.text.startswith("nbgrader could not grade it") and any(f.flag for f in findings)):
+        if not (failure.detail == "nbgrader_error" and any(f.flag for f in findings)):
             findings.append(failure)
     findings += inspect_autograded(scratch_autograded, specs, timeout)
-    for notebook, names in sorted(_REPLACED.items()):
-        if names:
-            findings.append(Finding(True, f"'{notebook}.ipynb' replaced {', '.join(names)}: "
-                                          "scores of tests that use them cannot be trusted"))
+    if os.path.exists(report_path):
+        with open(report_path, encoding="utf-8") as fh:
+            findings += [Finding.from_dict(json.loads(line)) for line in fh if line.strip()]
 
     with Gradebook(coursedir.db_url) as gb:
         rows = _submission_rows(gb, assignment, student)
         if rows is not None and outcome["success"]:
-            done = {f.text.split("'")[1] for f in findings if f.text.startswith("graded ")}
+            done = {f.detail for f in findings if f.kind == "deleted_cell"}
             for spec in specs:
                 grades = rows["notebooks"].get(spec.name, {}).get("grades", {})
                 for grade_id, (points, manual) in spec.grade_cells.items():
                     g = grades.get(grade_id)
                     if g and not manual and g["needs_manual_grade"] and grade_id not in done:
                         findings.append(Finding(True, f"test cell '{grade_id}' of '{spec.name}.ipynb' needs manual "
-                                                      "grading: nbgrader could not score it"))
+                                                      "grading: nbgrader could not score it", kind="unscored",
+                                                notebook=spec.name, cell=f"'{grade_id}'", detail=grade_id))
 
     after = file_digests(scratch, skip=scratch_autograded)
     written = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
     if written:
         shown = ", ".join(written[:3]) + (f" and {len(written) - 3} more" if len(written) > 3 else "")
         findings.append(Finding(True, f"wrote into the course directory ({shown}); "
-                                      "it wrote into a scratch copy, the course was not changed"))
+                                      "it wrote into a scratch copy, the course was not changed", kind="wrote_course",
+                                detail=",".join(written)))
 
-    # Publish the autograded folder exactly as nbgrader left it (nbgrader removes it when grading fails).
+    # Publish the autograded notebooks, sanitised, and nothing else (nbgrader removes the folder when grading fails).
     real_autograded = real.format_path(real.autograded_directory, student, assignment)
-    if os.path.lexists(real_autograded):
-        shutil.rmtree(real_autograded)
-    if os.path.isdir(scratch_autograded):
-        os.makedirs(os.path.dirname(real_autograded), exist_ok=True)
-        shutil.copytree(scratch_autograded, real_autograded, symlinks=True)
+    findings += publish_notebooks(scratch_autograded, real_autograded, [spec.name for spec in specs])
 
     result = {"success": bool(outcome["success"]), "log": outcome.get("log", ""), "error": outcome.get("error"),
-              "rows": rows, "findings": [[f.flag, f.text] for f in findings]}
+              "rows": rows, "findings": [f.to_dict() for f in findings]}
     with open(os.path.join(workdir, "result.json.part"), "w") as fh:
         json.dump(result, fh)
     os.replace(os.path.join(workdir, "result.json.part"), os.path.join(workdir, "result.json"))

@@ -19,6 +19,7 @@ The gradebook stays nbgrader's: ``nbgrader formgrader``, ``generate_feedback`` a
 from __future__ import annotations
 
 import csv
+import dataclasses
 import glob
 import hashlib
 import json
@@ -39,9 +40,21 @@ from multiprocessing.connection import wait
 __all__ = ["autograde", "AutogradeSummary", "gradebook_rows"]
 
 _COLUMNS = ("student", "assignment", "status", "score", "max_score", "by_hand", "reasons")
-# Last-resort limit on one submission's grading, in seconds (None: twice the per-cell timeout for every cell, and at
-# least 2 minutes). nbgrader's own per-cell timeout normally ends a runaway submission long before.
-_WALL_LIMIT_S = None
+NO_SANDBOX_WARNING = ("WARNING: graded without the sandbox (--no-sandbox): the students' code ran with your rights, "
+                      "your files and the network within reach; these results prove nothing about hostile code.")
+
+
+def printable(text) -> str:
+    """``text`` with control characters escaped (\\x1b, \\r, ...), so that it cannot rewrite a terminal or a CSV row."""
+    import unicodedata
+
+    out = []
+    for ch in str(text):
+        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch != " ":
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 @dataclass
@@ -58,6 +71,7 @@ class AutogradeSummary:
     rows: list = field(default_factory=list)
     jobs: int = 1
     seconds: float = 0.0
+    sandbox: bool = True
 
     @property
     def graded(self) -> int:
@@ -76,8 +90,11 @@ class AutogradeSummary:
             writer = csv.DictWriter(fh, fieldnames=_COLUMNS)
             writer.writeheader()
             for row in self.rows:
-                out = dict(row)
-                out["reasons"] = " | ".join(row["reasons"])
+                out = {key: printable(value) if isinstance(value, str) else value for key, value in row.items()}
+                reasons = [printable(r) for r in row["reasons"]]
+                if not self.sandbox:
+                    reasons.append("graded without the sandbox (--no-sandbox)")
+                out["reasons"] = " | ".join(reasons)
                 out["score"] = "" if row["score"] is None else f"{row['score']:g}"
                 out["max_score"] = "" if row["max_score"] is None else f"{row['max_score']:g}"
                 out["by_hand"] = "" if row.get("by_hand") is None else f"{row['by_hand']:g}"
@@ -91,10 +108,11 @@ class AutogradeSummary:
             score = "-" if r["score"] is None else f"{r['score']:g}/{r['max_score']:g}"
             if r.get("by_hand") and r["status"] == "graded":  # a flagged row needs a look first, whatever it counts
                 score += f" ({r['by_hand']:g} by hand)"
-            lines.append((r["student"], r["status"], score, "; ".join(r["reasons"])))
+            lines.append((printable(r["student"]), r["status"], score, "; ".join(printable(x) for x in r["reasons"])))
         widths = [max([len(h)] + [len(line[i]) for line in lines]) for i, h in enumerate(header[:3])]
         fmt = "  ".join(f"{{:<{w}}}" for w in widths) + "  {}"
-        out = [fmt.format(*header), fmt.format(*("-" * w for w in widths), "-" * 7)]
+        out = [] if self.sandbox else [NO_SANDBOX_WARNING]
+        out += [fmt.format(*header), fmt.format(*("-" * w for w in widths), "-" * 7)]
         out += [fmt.format(*line) for line in lines]
         per = self.seconds / len(self.rows) if self.rows else 0.0
         out.append(f"{self.assignment}: {len(self.rows)} submissions, {self.graded} graded, {len(self.flagged)} "
@@ -103,6 +121,8 @@ class AutogradeSummary:
         if by_hand:
             out.append(f"{by_hand} graded submission(s) have answers to grade by hand: nbgrader's formgrader "
                        "(jupyter lab, Nbgrader > Formgrader); until then they count 0.")
+        if not self.sandbox:
+            out.append(NO_SANDBOX_WARNING)
         return "\n".join(out)
 
     def __repr__(self) -> str:
@@ -285,7 +305,8 @@ def _score(gb, assignment: str, student: str):
     return float(sub.score), float(sub.max_score), by_hand
 
 
-def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None, progress=True) -> AutogradeSummary:
+def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None, progress=True, sandbox=True,
+              limits=None, wall_limit=None) -> AutogradeSummary:
     """Autograde every submission of ``assignment`` with nbgrader, ``jobs`` submissions at a time.
 
     assignment: the assignment id (a folder under ``source/`` already in the gradebook, i.e. generated).
@@ -294,6 +315,11 @@ def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None
     jobs: number of submissions graded at once (one kernel each); 2 on a 2-core machine.
     timeout: seconds each cell may run (nbgrader's ``Execute.timeout``; default: the course config, else 30).
     progress: show a progress bar (done, flagged, left, time left) on stderr.
+    sandbox: run every kernel in the sandbox (``sandbox.py``; Linux with bubblewrap). False grades without it and
+        says so in the summary: only for code you trust.
+    limits: a ``sandbox.Limits`` (memory, processes, CPU time, file size per kernel); default ``Limits()``.
+    wall_limit: seconds after which one submission's grading is stopped (default: twice the per-cell timeout for
+        every cell, and at least 2 minutes); nbgrader's per-cell timeout normally ends a runaway cell long before.
 
     Returns an ``AutogradeSummary``. Scores, gradebook rows and autograded notebooks are those sequential
     ``nbgrader autograde --force`` produces; the course gradebook is written by this process only.
@@ -317,6 +343,14 @@ def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None
     course_dir = os.path.abspath(os.fspath(course_dir))
     if not os.path.isdir(course_dir):
         raise ValueError(f"course_dir {course_dir!r} is not a folder; pass the course root (with nbgrader_config.py)")
+    from .sandbox import Limits, check_sandbox
+
+    limits = Limits() if limits is None else limits
+    if not isinstance(limits, Limits):
+        raise TypeError(f"limits must be a course_utils.instructor.sandbox.Limits, got {limits!r}")
+    if wall_limit is not None and (isinstance(wall_limit, bool) or not isinstance(wall_limit, (int, float))
+                                   or wall_limit <= 0):
+        raise ValueError(f"wall_limit must be a positive number of seconds or None, got {wall_limit!r}")
 
     # nbgrader shells out to `alembic` when it creates a gradebook: make the venv's scripts reachable.
     bindir = os.path.dirname(sys.executable)
@@ -327,6 +361,8 @@ def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None
     coursedir = CourseDirectory(config=config)
     coursedir.root = course_dir
     _check_platform()
+    if sandbox:
+        check_sandbox(limits)
     db_path = _sqlite_path(coursedir.db_url)
     with Gradebook(coursedir.db_url) as gb:
         try:
@@ -347,9 +383,10 @@ def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None
     students = sorted(found) if students is None else sorted(set(students))
 
     per_cell = timeout if timeout is not None else config.Execute.get("timeout", 30) or 30
-    wall_limit = _WALL_LIMIT_S or max(120.0, float(per_cell) * n_cells * 2)
+    wall_limit = wall_limit or max(120.0, float(per_cell) * n_cells * 2)
+    data_dirs = [d for d in os.environ.get("NN_COURSE_DATA", "").split(os.pathsep) if d]
 
-    summary = AutogradeSummary(assignment=assignment, jobs=jobs)
+    summary = AutogradeSummary(assignment=assignment, jobs=jobs, sandbox=bool(sandbox))
     results: dict[str, dict] = {}
     start = time.perf_counter()
     before = {s: _hash_tree(found[s]) for s in students if s in found}
@@ -381,7 +418,9 @@ def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None
                         workdir = os.path.join(tmp, f"job-{len(todo) - len(queue):05d}")
                         os.makedirs(workdir)
                         w.give({"course_root": course_dir, "assignment": assignment, "student": student,
-                                "snapshot_db": snapshot, "workdir": workdir, "timeout": timeout})
+                                "snapshot_db": snapshot, "workdir": workdir, "timeout": timeout,
+                                "sandbox": bool(sandbox), "limits": dataclasses.asdict(limits),
+                                "slot": workers.index(w), "data_dirs": data_dirs})
                 busy = [w for w in workers if w.task is not None]
                 ready = set(wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=1.0))
                 for i, w in enumerate(workers):
@@ -473,8 +512,8 @@ def _collect(gb, assignment, student, workdir, exitcode, overdue, wall_limit) ->
             result = json.load(fh)
         if result["rows"] is not None:
             _merge(gb, assignment, student, result["rows"])
-        for flag, text in result["findings"]:
-            (reasons_flag if flag else reasons_note).append(text)
+        for finding in result["findings"]:
+            (reasons_flag if finding["flag"] else reasons_note).append(finding["text"])
     elif overdue:
         reasons_flag.append(f"grading took longer than {wall_limit:.0f} s and was stopped: not graded")
     else:

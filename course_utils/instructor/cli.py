@@ -55,12 +55,18 @@ def _cmd_import(args):
 
 
 def _cmd_autograde(args):
-    from .autograde import autograde
+    from .autograde import NO_SANDBOX_WARNING, autograde
     from .course import check_assignment
+    from .sandbox import Limits
 
     check_assignment(args.assignment, args.course_dir)
+    if args.no_sandbox:
+        print(NO_SANDBOX_WARNING, file=sys.stderr)
+    limits = Limits(memory_mb=args.memory_limit, processes=args.process_limit, cpu_s=args.cpu_limit,
+                    file_mb=args.file_limit)
     summary = autograde(args.assignment, course_dir=args.course_dir, students=args.student or None,
-                        jobs=args.jobs, timeout=args.timeout, progress=not args.no_progress)
+                        jobs=args.jobs, timeout=args.timeout, progress=not args.no_progress,
+                        sandbox=not args.no_sandbox, limits=limits)
     print(summary)
     if args.summary:
         print(f"summary written to {summary.to_csv(args.summary)}")
@@ -142,6 +148,20 @@ def build_parser():
     p.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")
     p.add_argument("--summary", metavar="CSV", help="also write the summary table (graded/flagged, reasons) here")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    from .sandbox import Limits
+
+    defaults = Limits()
+    p.add_argument("--memory-limit", type=_positive_int, default=defaults.memory_mb, metavar="MB",
+                   help=f"address space of each sandboxed kernel (default: {defaults.memory_mb})")
+    p.add_argument("--process-limit", type=_positive_int, default=defaults.processes, metavar="N",
+                   help=f"processes and threads of each sandboxed kernel (default: {defaults.processes})")
+    p.add_argument("--cpu-limit", type=_positive_int, default=defaults.cpu_s, metavar="SECONDS",
+                   help=f"CPU time of each sandboxed kernel (default: {defaults.cpu_s})")
+    p.add_argument("--file-limit", type=_positive_int, default=defaults.file_mb, metavar="MB",
+                   help=f"largest file a sandboxed kernel may write (default: {defaults.file_mb})")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run the students' code without the sandbox (unsafe: only for code you trust; the summary "
+                        "says so)")
     p.set_defaults(func=_cmd_autograde)
 
     p = sub.add_parser("feedback", parents=[common], help="write HTML feedback for the autograded submissions")

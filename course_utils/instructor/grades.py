@@ -101,13 +101,30 @@ def export_grades(path="grades.csv", course_dir=".", assignments=None):
     return path
 
 
+def feedback_config():
+    """What ``generate_feedback`` adds to the course's configuration: hidden tests stay hidden, HTML is sanitised."""
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import GetGrades
+    from traitlets.config import Config
+
+    from .publish import HideHiddenTests
+
+    config = Config()
+    config.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+    config.HTMLExporter.sanitize_html = True
+    return config
+
+
 def generate_feedback(assignment, course_dir=".", students=None):
     """Write ``feedback/<student>/<assignment>/<notebook>.html`` for the autograded submissions of ``assignment``.
 
     students: list of ids (default: every autograded student). Returns the paths of the feedback files written.
+    The feedback shows every test's result but not the code of the hidden tests, its HTML is sanitised, and only
+    the HTML files are kept: anything else nbgrader would copy from ``autograded/`` (a link, a file a kernel wrote)
+    is removed.
     """
     check_assignment(assignment, course_dir)
-    api = nbgrader_api(course_dir)
+    api = nbgrader_api(course_dir, config=feedback_config())
     root = Path(api.coursedir.root)
     available = students_with("autograded", assignment, course_dir)
     if not available:
@@ -116,7 +133,23 @@ def generate_feedback(assignment, course_dir=".", students=None):
     missing = sorted(set(chosen) - set(available))
     if missing:
         raise CourseError(f"not autograded yet for {assignment!r}: {', '.join(missing)}")
+    feedback = root / api.coursedir.feedback_directory
     for student in chosen:
         run_nbgrader(api.generate_feedback(assignment, student), f"generate the feedback of {student} for {assignment!r}")
-    feedback = root / api.coursedir.feedback_directory
+        _keep_only_html(feedback / student / assignment)
     return sorted(p for student in chosen for p in (feedback / student / assignment).glob("*.html"))
+
+
+def _keep_only_html(folder):
+    """Remove from a student's feedback folder everything that is not a regular ``.html`` file (links first)."""
+    import os
+    import shutil
+
+    if not folder.is_dir() or folder.is_symlink():
+        return
+    for entry in folder.iterdir():
+        if entry.is_symlink() or not entry.is_file() or entry.suffix != ".html":
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                os.unlink(entry)

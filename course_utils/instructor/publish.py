@@ -1,0 +1,141 @@
+"""What leaves the grading sandbox for the instructor's and the students' eyes: sanitised notebooks, nothing else.
+
+* ``publish_notebooks(scratch, target, names)`` copies the autograded notebooks of one submission from the scratch
+  course into the real ``autograded/`` folder: regular ``.ipynb`` files of the assignment only (no other file, no
+  link, nothing a kernel left behind; nbgrader's ``timestamp.txt`` too), each notebook passed through
+  ``sanitize_notebook``.
+* ``sanitize_notebook(nb)`` applies nbconvert's ``SanitizeHTML`` (bleach): JavaScript outputs and every output type
+  that is not plain text, LaTeX, JSON, PNG or JPEG are removed, and HTML and Markdown outputs are cleaned (no
+  ``<script>``, no event-handler attributes, no ``javascript:`` links, in HTML or in Markdown's own link syntax). The student's Markdown cells (written
+  answers) are cleaned the same way when they hold anything the sanitiser removes; the instructor's cells and
+  harmless Markdown are left exactly as they are.
+* ``HideHiddenTests``, a preprocessor of nbgrader's ``GenerateFeedback``: the feedback shows each test's result but
+  neither the source of its hidden tests nor the traceback lines that would quote them.
+"""
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+
+import nbformat
+from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
+
+from ._grading_checks import Finding
+
+__all__ = ["publish_notebooks", "sanitize_notebook", "HideHiddenTests", "SAFE_OUTPUT_KEYS"]
+
+SAFE_OUTPUT_KEYS = {"metadata", "text/plain", "text/latex", "application/json", "image/png", "image/jpeg"}
+_TAGS = ["a", "abbr", "acronym", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4", "h5", "h6",
+         "hr", "i", "li", "ol", "p", "pre", "span", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead",
+         "tr", "ul"]
+_ATTRIBUTES = {"a": ["href", "title"], "abbr": ["title"], "acronym": ["title"], "td": ["colspan", "rowspan"],
+               "th": ["colspan", "rowspan"]}
+
+
+def _sanitizer():
+    from nbconvert.preprocessors.sanitize import SanitizeHTML
+
+    return SanitizeHTML(tags=_TAGS, attributes=_ATTRIBUTES, strip=True, safe_output_keys=SAFE_OUTPUT_KEYS)
+
+
+_DANGEROUS_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
+_LINK_TARGETS = [re.compile(r"\]\(\s*<?([^)\s>]*)"),  # [text](target) and ![alt](target)
+                 re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)", re.M)]  # [ref]: target
+
+
+def _defuse_links(markdown: str) -> str:
+    """Replace Markdown link targets with a script scheme (after undoing entities and stray control characters,
+    as browsers do) by ``#unsafe-link``; HTML tags are bleach's job."""
+    def fix(match):
+        target = match.group(1)
+        plain = re.sub(r"[\x00-\x20]", "", html.unescape(target)).lower()
+        if plain.startswith(_DANGEROUS_SCHEMES):
+            return match.group(0).replace(target, "#unsafe-link")
+        return match.group(0)
+
+    for pattern in _LINK_TARGETS:
+        markdown = pattern.sub(fix, markdown)
+    return markdown
+
+
+def sanitize_notebook(nb) -> int:
+    """Sanitise ``nb`` in place (see the module docstring); returns how many cells were changed."""
+    sanitizer = _sanitizer()
+    changed = 0
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type in ("markdown", "raw"):
+            if meta.get("locked") and not meta.get("solution"):
+                continue  # the instructor's text, restored by nbgrader from the gradebook
+            clean = sanitizer.sanitize_html_tags(_defuse_links(cell.source))
+            if html.unescape(clean) != cell.source:  # something was removed, not only escaped
+                cell.source = clean
+                changed += 1
+        elif cell.cell_type == "code":
+            before = repr(cell.get("outputs", []))
+            cell.outputs = sanitizer.sanitize_code_outputs(cell.get("outputs", []))
+            changed += repr(cell.outputs) != before
+    return changed
+
+
+def publish_notebooks(scratch_dir: str, target_dir: str, names) -> list[Finding]:
+    """Replace ``target_dir`` by the sanitised notebooks ``<name>.ipynb`` of ``scratch_dir``; report what was left out.
+
+    Nothing is published when ``scratch_dir`` does not exist (nbgrader could not grade the submission).
+    """
+    findings = []
+    if os.path.lexists(target_dir):
+        if os.path.islink(target_dir) or not os.path.isdir(target_dir):
+            os.unlink(target_dir)
+        else:
+            shutil.rmtree(target_dir)
+    if not os.path.isdir(scratch_dir) or os.path.islink(scratch_dir):
+        return findings
+    os.makedirs(target_dir)
+    wanted = {f"{name}.ipynb" for name in names}
+    left_out, cleaned = [], 0
+    for entry in sorted(os.listdir(scratch_dir)):
+        path = os.path.join(scratch_dir, entry)
+        regular = os.path.isfile(path) and not os.path.islink(path)
+        if entry == "timestamp.txt" and regular and os.path.getsize(path) < 1024:
+            shutil.copyfile(path, os.path.join(target_dir, entry))  # nbgrader's record of the submission time
+            continue
+        if entry not in wanted or not regular:
+            left_out.append(entry)
+            continue
+        nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+        cleaned += sanitize_notebook(nb)
+        nbformat.write(nb, os.path.join(target_dir, entry))
+    if cleaned:
+        findings.append(Finding(False, f"{cleaned} cell(s) held HTML or JavaScript that could run in a browser: "
+                                       "removed before publishing", kind="sanitised", detail=str(cleaned)))
+    if left_out:
+        shown = ", ".join(left_out[:5]) + (f" and {len(left_out) - 5} more" if len(left_out) > 5 else "")
+        findings.append(Finding(False, f"not published (only the assignment's notebooks are): {shown}",
+                                kind="not_published", detail=",".join(left_out)))
+    return findings
+
+
+class HideHiddenTests(Preprocessor):
+    """For feedback: remove the hidden-test regions of test cells, and the tracebacks that quote their code."""
+
+    enabled = Bool(True).tag(config=True)  # nbconvert's preprocessors are off unless enabled
+
+    def preprocess_cell(self, cell, resources, index):
+        from nbgrader.preprocessors import ClearHiddenTests
+
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+            return cell, resources
+        clear = ClearHiddenTests(config=self.config)
+        begin = clear.begin_test_delimeter
+        if begin in cell.source:
+            clear._remove_hidden_test_region(cell)
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error":
+                    out["traceback"] = [f"{out.get('ename', 'Error')}: {out.get('evalue', '')}",
+                                        "(the test's code is hidden: it is one of the hidden tests)"]
+        return cell, resources
