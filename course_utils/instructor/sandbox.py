@@ -22,6 +22,7 @@ The kernel named in the notebook's metadata is ignored: submissions always run i
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -131,16 +132,17 @@ def sandbox_command(cmd: list[str], *, cwd: str | None, socket_dir: str, limits:
     else:
         args += ["--unshare-all", "--uid", "1000", "--gid", "1000"]
     args += _system_binds()
+    # the writable tmpfs folders first: a bind below (an environment under /tmp) must not be hidden by them
+    args += ["--proc", "/proc", "--dev", "/dev",
+             "--perms", "1777", "--size", str(limits.tmp_mb * 1024 * 1024), "--tmpfs", "/tmp",
+             "--perms", "0777", "--size", str(limits.tmp_mb * 1024 * 1024), "--tmpfs", HOME,
+             "--perms", "0777", "--dir", WORK]
     bound: list[str] = []
     made: set[str] = set()
     for root in _python_roots() + [os.path.realpath(d) for d in data_dirs if d and os.path.isdir(d)]:
         if os.path.isdir(root) and not _under(root, bound):
             args += _parents(root, made) + ["--ro-bind", root, root]
             bound.append(root)
-    args += ["--proc", "/proc", "--dev", "/dev",
-             "--perms", "1777", "--size", str(limits.tmp_mb * 1024 * 1024), "--tmpfs", "/tmp",
-             "--perms", "0777", "--size", str(limits.tmp_mb * 1024 * 1024), "--tmpfs", HOME,
-             "--perms", "0777", "--dir", WORK]
     if cwd and os.path.isdir(cwd):
         for name in sorted(os.listdir(cwd)):
             path = os.path.join(cwd, name)
@@ -191,10 +193,11 @@ def check_sandbox(limits: Limits | None = None) -> None:
             raise CourseError(f"the grading sandbox could not start: {exc}") from None
     if out.returncode != 0:
         detail = (out.stderr or out.stdout).strip().splitlines()[-3:]
-        raise CourseError("the grading sandbox (bubblewrap) could not start a Python process here: "
-                          + " / ".join(detail) + ". Unprivileged user namespaces must be allowed (e.g. "
-                          "`sysctl kernel.unprivileged_userns_clone=1`; on Ubuntu 24.04 an AppArmor profile for "
-                          "bwrap); or pass --no-sandbox (unsafe)")
+        text = " / ".join(detail)
+        hint = (" Unprivileged user namespaces must be allowed (e.g. `sysctl kernel.unprivileged_userns_clone=1`; on "
+                "Ubuntu 24.04 an AppArmor profile for bwrap);" if re.search(r"namespace|not permitted", text) else "")
+        raise CourseError(f"the grading sandbox (bubblewrap) could not start a Python process here: {text}.{hint} "
+                          "Fix that, or pass --no-sandbox (unsafe)")
 
 
 class SandboxedKernelManager(AsyncKernelManager):
