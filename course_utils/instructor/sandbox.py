@@ -139,10 +139,14 @@ def sandbox_command(cmd: list[str], *, cwd: str | None, socket_dir: str, limits:
              "--perms", "0777", "--dir", WORK]
     bound: list[str] = []
     made: set[str] = set()
-    for root in _python_roots() + [os.path.realpath(d) for d in data_dirs if d and os.path.isdir(d)]:
+    for root in _python_roots():
         if os.path.isdir(root) and not _under(root, bound):
             args += _parents(root, made) + ["--ro-bind", root, root]
             bound.append(root)
+    for folder in [os.path.abspath(d) for d in data_dirs if d and os.path.isdir(d)]:
+        if not _under(folder, bound):  # at the path the kernel is told (NN_COURSE_DATA), links resolved outside
+            args += _parents(folder, made) + ["--ro-bind", os.path.realpath(folder), folder]
+            bound.append(folder)
     if cwd and os.path.isdir(cwd):
         for name in sorted(os.listdir(cwd)):
             path = os.path.join(cwd, name)
