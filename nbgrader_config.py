@@ -31,10 +31,8 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Untrusted output: the formgrader and the feedback render notebooks with HTML sanitised (no scripts, no event
-# handlers), and the feedback hides the code of the hidden tests (nn-course feedback adds the same on any course).
-c.HTMLExporter.sanitize_html = True
-c.GenerateFeedback.preprocessors = [
-    "nbgrader.preprocessors.GetGrades",
-    "course_utils.instructor.publish.HideHiddenTests",
-    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-]
+# handlers), and the feedback hides the code of the hidden tests; the settings are the ones `nn-course feedback` adds
+# to any course (course_utils.instructor.grades.feedback_config).
+from course_utils.instructor.grades import feedback_config  # noqa: E402
+
+c.merge(feedback_config())

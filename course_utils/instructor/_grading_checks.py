@@ -22,7 +22,7 @@ import nbformat
 from nbformat.v4.rwbase import rejoin_lines
 from nbgrader.utils import compute_checksum
 
-__all__ = ["Finding", "NotebookSpec", "inspect_submitted", "inspect_autograded"]
+__all__ = ["Finding", "NotebookSpec", "inspect_submitted", "inspect_autograded", "listed"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,13 @@ class NotebookSpec:
         grade_cells = {c.name: (float(c.max_score), c.name in solution_ids) for c in notebook.grade_cells}
         locked = {c.name: c.source for c in notebook.source_cells if c.locked}
         return cls(notebook.name, grade_cells, locked)
+
+
+def listed(names, at_most: int = 5) -> str:
+    """``"a, b, c"``, or the first ``at_most`` names and ``"and N more"``: a list for a one-line reason."""
+    names = list(names)
+    more = f" and {len(names) - at_most} more" if len(names) > at_most else ""
+    return ", ".join(names[:at_most]) + more
 
 
 def _points(p: float) -> str:

@@ -35,7 +35,7 @@ from nbgrader.utils import capture_log
 from traitlets import Bool, Unicode
 from traitlets.config import Config
 
-from ._grading_checks import Finding, NotebookSpec, inspect_autograded, inspect_submitted
+from ._grading_checks import Finding, NotebookSpec, inspect_autograded, inspect_submitted, listed
 from ._kernel_guard import GUARD_CODE, GUARD_EXPR, compare, parse
 from .code_scan import scan_notebook
 from .publish import publish_notebooks
@@ -90,8 +90,7 @@ class WatchedExecute(Execute):
         if changed and trusted:  # the instructor's own cell (e.g. importing TensorFlow adds import hooks)
             self._baseline.update({key: report["tokens"][key] for key in changed})
         elif changed and label is not None:
-            shown = ", ".join(sorted(changed)[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
-            self._report(Finding(True, f"cell {label} of {nb} replaced {shown}: the scores of the tests after it "
+            self._report(Finding(True, f"cell {label} of {nb} replaced {listed(sorted(changed))}: the scores of the tests after it "
                                        "cannot be trusted", kind="tampering", notebook=self._notebook, cell=label,
                                  detail=",".join(sorted(changed))))
         fresh: dict[str, list[str]] = {}
@@ -100,7 +99,7 @@ class WatchedExecute(Execute):
                 self._reported.add((kind, name))
                 fresh.setdefault(kind, []).append(name if kind != "module" else f"{name} ({where_from})")
         for kind, names in sorted(fresh.items()):
-            shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+            shown = listed(names)
             what = {"module": f"has modules that are not the installed ones: {shown}",
                     "replaced": f"replaced {shown} with code of its own",
                     "hook": f"replaced {shown} (IPython's machinery) with code of its own",
@@ -210,7 +209,8 @@ def _scan(submitted: str, source_dir: str, specs) -> list[Finding]:
     for spec in specs:
         path = os.path.join(submitted, f"{spec.name}.ipynb")
         try:
-            nb = rejoin_lines(nbformat.from_dict(json.load(open(path, encoding="utf-8"))))
+            with open(path, encoding="utf-8") as fh:
+                nb = rejoin_lines(nbformat.from_dict(json.load(fh)))
             cells = nb["cells"]
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue  # missing or unreadable: inspect_submitted says so
@@ -321,8 +321,7 @@ def grade_submission(task: dict) -> dict:
     after = file_digests(scratch, skip=scratch_autograded)
     written = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
     if written:
-        shown = ", ".join(written[:3]) + (f" and {len(written) - 3} more" if len(written) > 3 else "")
-        findings.append(Finding(True, f"wrote into the course directory ({shown}); "
+        findings.append(Finding(True, f"wrote into the course directory ({listed(written, 3)}); "
                                       "it wrote into a scratch copy, the course was not changed", kind="wrote_course",
                                 detail=",".join(written)))
 

@@ -23,7 +23,7 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
-from ._grading_checks import Finding
+from ._grading_checks import Finding, listed
 
 __all__ = ["publish_notebooks", "sanitize_notebook", "HideHiddenTests", "SAFE_OUTPUT_KEYS"]
 
@@ -113,8 +113,7 @@ def publish_notebooks(scratch_dir: str, target_dir: str, names) -> list[Finding]
         findings.append(Finding(False, f"{cleaned} cell(s) held HTML or JavaScript that could run in a browser: "
                                        "removed before publishing", kind="sanitised", detail=str(cleaned)))
     if left_out:
-        shown = ", ".join(left_out[:5]) + (f" and {len(left_out) - 5} more" if len(left_out) > 5 else "")
-        findings.append(Finding(False, f"not published (only the assignment's notebooks are): {shown}",
+        findings.append(Finding(False, f"not published (only the assignment's notebooks are): {listed(left_out)}",
                                 kind="not_published", detail=",".join(left_out)))
     return findings
 
