@@ -24,6 +24,7 @@ import test_autograde as course_kit  # noqa: E402
 
 from course_utils.instructor.autograde import autograde, printable  # noqa: E402
 from course_utils.instructor.cli import main  # noqa: E402
+from course_utils.instructor.sandbox import SANDBOX_UID, sandbox_command, sandbox_uid  # noqa: E402
 
 pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None,
                                 reason="the grading sandbox needs bubblewrap: apt-get install bubblewrap")
@@ -181,7 +182,7 @@ def test_no_grading_process_is_left(hostile):
     for proc in psutil.process_iter(["cmdline", "uids"]):
         cmdline = " ".join(proc.info["cmdline"] or [])
         uid = proc.info["uids"].real if proc.info["uids"] else -1
-        if MARK in cmdline or 61000 <= uid < 62000:
+        if MARK in cmdline or uid >= SANDBOX_UID:
             left.append((proc.pid, uid, cmdline[:80]))
     assert left == []
 
@@ -283,6 +284,37 @@ def test_the_reference_solution_of_every_assignment_grades_clean_in_the_sandbox(
         notes = [r for r in row["reasons"] if "removed before publishing" not in r]  # Keras's HTML progress output
         assert row["status"] == "graded" and notes == [], (name, row["reasons"])
         assert row["score"] + row["by_hand"] == row["max_score"], (name, row)
+
+
+def test_kernels_do_not_share_a_process_limit(tmp_path):
+    """Kernels started by two grading processes run as different users: one that exhausts its process limit (a fork
+    bomb) does not stop the other from starting threads (RLIMIT_NPROC counts a user's processes machine-wide)."""
+    if os.geteuid() != 0:
+        pytest.skip("as an ordinary user each kernel has a user namespace of its own")
+    from course_utils.instructor.sandbox import Limits
+
+    script = tmp_path / "fork.py"
+    script.write_text("import os, sys, time\nn = 0\ntry:\n    while n < 100000:\n        if os.fork() == 0:\n"
+                      "            time.sleep(6); os._exit(0)\n        n += 1\nexcept OSError:\n    pass\n"
+                      "print(n, flush=True)\ntime.sleep(6)\n")
+    os.chmod(tmp_path, 0o755)
+    limits = Limits(processes=64)
+    cmd = [sys.executable, "-I", str(script)]
+    sockets = tmp_path / "ipc"
+    sockets.mkdir()
+    bomb = subprocess.Popen(sandbox_command(cmd, cwd=None, socket_dir=str(sockets), limits=limits,
+                                            data_dirs=[str(tmp_path)]), stdout=subprocess.PIPE, text=True)
+    assert int(bomb.stdout.readline()) == 63  # the limit holds: 64 processes, the bomb's own included
+    # the second kernel is started by another grading process (as with --jobs 2), so it gets its own uid
+    probe = ("import json, sys; from course_utils.instructor.sandbox import Limits, sandbox_command; "
+             "print(json.dumps(sandbox_command([sys.executable, '-I', '-c', 'import threading; t = threading.Thread("
+             "target=print, args=(\\'thread ok\\',)); t.start(); t.join()'], cwd=None, socket_dir=sys.argv[1], "
+             "limits=Limits(processes=64))))")
+    other = json.loads(subprocess.run([sys.executable, "-c", probe, str(sockets)], capture_output=True, text=True,
+                                      check=True).stdout)
+    assert subprocess.run(other, capture_output=True, text=True, timeout=60).stdout.strip() == "thread ok"
+    bomb.kill()
+    bomb.wait()
 
 
 def test_without_bubblewrap_autograde_refuses_and_says_how_to_install(hostile, monkeypatch, capsys):

@@ -39,7 +39,7 @@ from ._grading_checks import Finding, NotebookSpec, inspect_autograded, inspect_
 from ._kernel_guard import GUARD_CODE, GUARD_EXPR, compare, parse
 from .code_scan import scan_notebook
 from .publish import publish_notebooks
-from .sandbox import SANDBOX_UID, SandboxedKernelManager
+from .sandbox import SandboxedKernelManager
 
 __all__ = ["grade_submission", "WatchedExecute", "DeduplicateCells", "file_digests"]
 
@@ -235,8 +235,7 @@ def grade_submission(task: dict) -> dict:
 
     task keys: course_root, config (dict for traitlets ``Config``), assignment, student, snapshot_db (a copy of the
     course gradebook), workdir (empty scratch folder), timeout (seconds per cell or None), sandbox (bool), limits
-    (dict of ``sandbox.Limits`` fields), slot (the worker's number: its sandbox user), data_dirs (folders the kernel
-    may read).
+    (dict of ``sandbox.Limits`` fields), data_dirs (folders the kernel may read).
     """
     workdir = task["workdir"]
     assignment, student = task["assignment"], task["student"]
@@ -278,7 +277,6 @@ def grade_submission(task: dict) -> dict:
     config.WatchedExecute.sandbox = bool(task.get("sandbox", True))
     config.SandboxedKernelManager.socket_dir = os.path.join(workdir, "ipc")
     config.SandboxedKernelManager.limits = dict(task.get("limits") or {})
-    config.SandboxedKernelManager.uid = SANDBOX_UID + int(task.get("slot", 0))
     config.SandboxedKernelManager.data_dirs = os.pathsep.join(task.get("data_dirs") or [])
     timeout = config.Execute.timeout if "timeout" in config.Execute else Execute.timeout.default_value
 

@@ -420,7 +420,7 @@ def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None
                         w.give({"course_root": course_dir, "assignment": assignment, "student": student,
                                 "snapshot_db": snapshot, "workdir": workdir, "timeout": timeout,
                                 "sandbox": bool(sandbox), "limits": dataclasses.asdict(limits),
-                                "slot": workers.index(w), "data_dirs": data_dirs})
+                                "data_dirs": data_dirs})
                 busy = [w for w in workers if w.task is not None]
                 ready = set(wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=1.0))
                 for i, w in enumerate(workers):

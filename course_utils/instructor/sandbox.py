@@ -7,7 +7,8 @@ place of the default one (see ``_grading_worker.py``). The kernel it starts:
   it talks to the grader over ZeroMQ ``ipc`` sockets in a folder bound into the sandbox), ``--die-with-parent``, and
   a PID namespace of its own, so every process it starts dies with it (daemons included);
 * as an unprivileged user of its own: when the grader runs as root, bwrap starts the sandbox and ``setpriv`` drops
-  the kernel to a dedicated uid (``SANDBOX_UID`` + the job's slot) with no capabilities and ``no_new_privs``; an
+  the kernel to a uid of its own (``SANDBOX_UID`` + the pid of the grading process that starts it, so no two live
+  kernels share one, nor their process limit) with no capabilities and ``no_new_privs``; an
   ordinary user's grader puts the kernel in a user namespace of its own (uid 1000 inside, no capabilities);
 * sees a read-only view of the system (``/usr``, ``/etc``), of the Python environment and of the installed
   ``course_utils`` package, plus the course data folder when one is configured; nothing of the course root (sources,
@@ -30,19 +31,27 @@ from dataclasses import dataclass, fields
 
 from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpec
-from traitlets import Dict, Integer, Unicode
+from traitlets import Dict, Integer, Unicode, default
 
 from .course import CourseError
 
-__all__ = ["Limits", "SandboxedKernelManager", "check_sandbox", "sandbox_command", "INSTALL_HINT"]
+__all__ = ["Limits", "SandboxedKernelManager", "check_sandbox", "sandbox_command", "sandbox_uid", "INSTALL_HINT",
+           "SANDBOX_UID"]
 
 INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`; Fedora: `sudo dnf install "
                 "bubblewrap`; Arch: `sudo pacman -S bubblewrap`), or pass --no-sandbox to grade without one (unsafe: "
                 "the students' code then runs with your rights)")
 HOME = "/home/student"
 WORK = HOME + "/work"
-# First uid of the grading sandboxes when the grader runs as root (job slot k runs as SANDBOX_UID + k); an unused range.
-SANDBOX_UID = 61000
+# When the grader runs as root, a kernel runs as SANDBOX_UID + the pid of the process that starts it: a uid that no
+# account uses and no other live kernel has. RLIMIT_NPROC counts a uid's processes machine-wide, so kernels sharing a
+# uid would share their process limit, and one kernel's fork bomb would stop the others from starting threads.
+SANDBOX_UID = 2_000_000_000
+
+
+def sandbox_uid() -> int:
+    """The uid of a kernel started by this process (one kernel at a time per grading process)."""
+    return SANDBOX_UID + os.getpid()
 
 
 @dataclass(frozen=True)
@@ -114,13 +123,13 @@ def _under(path: str, roots) -> bool:
 
 
 def sandbox_command(cmd: list[str], *, cwd: str | None, socket_dir: str, limits: Limits,
-                    data_dirs=(), env=None, uid: int = SANDBOX_UID) -> list[str]:
+                    data_dirs=(), env=None, uid: int | None = None) -> list[str]:
     """The command line that runs ``cmd`` (a kernel command) in the sandbox.
 
     cwd: a folder whose top-level regular files (not notebooks, not links) appear read-only in the kernel's
     working folder. socket_dir: the one folder shared read-write with the grader (connection file, ipc sockets).
     data_dirs: folders shown read-only at their own path (the course data). env: variables to pass through.
-    uid: the unprivileged user the kernel runs as when the grader is root (one per concurrent job).
+    uid: the unprivileged user the kernel runs as when the grader is root (default ``sandbox_uid()``).
     """
     bwrap = _bwrap()
     if bwrap is None:
@@ -166,6 +175,7 @@ def sandbox_command(cmd: list[str], *, cwd: str | None, socket_dir: str, limits:
     prlimit = shutil.which("prlimit") or "/usr/bin/prlimit"
     inner = [prlimit, *limits.prlimit_args(), "--", *cmd]
     if root:  # root would be exempt from RLIMIT_NPROC and own root's files: become an unprivileged user first
+        uid = sandbox_uid() if uid is None else uid
         inner = [shutil.which("setpriv") or "/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}",
                  "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", *inner]
     return args + ["--", *inner]
@@ -210,7 +220,11 @@ class SandboxedKernelManager(AsyncKernelManager):
     socket_dir = Unicode(help="folder shared with the kernel: connection file and ipc sockets").tag(config=True)
     limits = Dict(help="keyword arguments of sandbox.Limits").tag(config=True)
     data_dirs = Unicode("", help="os.pathsep-separated folders shown read-only to the kernel").tag(config=True)
-    uid = Integer(SANDBOX_UID, help="the kernel's user id when the grader runs as root").tag(config=True)
+    uid = Integer(help="the kernel's user id when the grader runs as root (default: sandbox_uid())").tag(config=True)
+
+    @default("uid")
+    def _uid_default(self):
+        return sandbox_uid()
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
