@@ -42,7 +42,7 @@ def _sanitizer():
 
 
 _DANGEROUS_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
-_LINK_TARGETS = [re.compile(r"\]\(\s*<?([^)\s>]*)"),  # [text](target) and ![alt](target)
+_LINK_TARGETS = [re.compile(r"\]\(\s*<?((?:[^()\s>]|\([^()\s]*\))*)"),  # [text](target), ![alt](target)
                  re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)", re.M)]  # [ref]: target
 
 
@@ -136,5 +136,6 @@ class HideHiddenTests(Preprocessor):
             for out in cell.get("outputs", []):
                 if out.get("output_type") == "error":
                     out["traceback"] = [f"{out.get('ename', 'Error')}: {out.get('evalue', '')}",
-                                        "(the test's code is hidden: it is one of the hidden tests)"]
+                                        "(no traceback: this test cell also runs hidden tests, whose code is not "
+                                        "shown)"]
         return cell, resources
