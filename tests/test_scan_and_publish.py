@@ -35,6 +35,7 @@ def whats(source):
     ("x = (lambda: 0).__code__", "uses __code__"),
     ("import ctypes", "calls C code directly (ctypes)"),
     ("import builtins; builtins.print = None", "changes Python's builtins"),
+    ("__nn_course_guard = lambda: '{}'", "uses the grader's integrity check"),
 ])
 def test_scan_flags(source, expected):
     assert any(w.startswith(expected) for w in whats(source)), whats(source)

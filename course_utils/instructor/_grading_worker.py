@@ -47,7 +47,8 @@ class WatchedExecute(Execute):
     """nbgrader's ``Execute`` in the sandbox, with the integrity check before the first cell and after every cell.
 
     The kernel is started by ``sandbox.SandboxedKernelManager`` (unless ``sandbox`` is False). The check (see
-    ``_kernel_guard``) runs with ``silent=True`` and ``store_history=False``: it adds no output, no execution count
+    ``_kernel_guard``), defined before the first cell and run after every code cell, runs with ``silent=True`` and
+    ``store_history=False``: it adds no output, no execution count
     and nothing to the notebook, so the autograded notebook and the scores are those of plain ``Execute``.
     What it finds is appended to ``report_path`` (JSON lines), one finding per problem, at the first cell that shows it.
     """
@@ -73,8 +74,8 @@ class WatchedExecute(Execute):
             fh.write(json.dumps(finding.to_dict()) + "\n")
 
     def _guard(self, label: str | None, trusted: bool = False) -> None:
-        try:
-            msg_id = self.kc.execute(GUARD_CODE, silent=True, store_history=False,
+        try:  # the check is defined once, before the first cell (running its definition costs more than the check)
+            msg_id = self.kc.execute(GUARD_CODE if label is None else "", silent=True, store_history=False,
                                      user_expressions={"guard": GUARD_EXPR})
             report = parse(self.wait_for_reply(msg_id)["content"])
         except Exception:  # a dead or stuck kernel: nbgrader reports that on its own
@@ -113,6 +114,8 @@ class WatchedExecute(Execute):
         if index == 0:
             self._guard(None)
         cell, resources = super().preprocess_cell(cell, resources, index)
+        if cell.get("cell_type") != "code":
+            return cell, resources  # nothing ran
         meta = cell.get("metadata", {}).get("nbgrader", {})
         grade_id = meta.get("grade_id")
         # nbgrader has restored every locked cell from the gradebook: those are the instructor's code

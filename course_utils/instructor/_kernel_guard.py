@@ -1,6 +1,7 @@
 """The integrity check run silently in the student's kernel before the first cell and after every cell.
 
-``GUARD_CODE`` defines ``__nn_course_guard()`` in the kernel; the grader evaluates it as a user expression (with
+``GUARD_CODE`` defines ``__nn_course_guard()`` in the kernel, once, before the first cell (a student's cell that
+names it is flagged by the static scan); the grader evaluates it as a user expression (with
 ``silent=True``: no output, no execution count, no history, no ``pre/post_run_cell`` events, so the autograded
 notebook is exactly nbgrader's). It returns a JSON string with
 

@@ -180,6 +180,8 @@ class _Scanner(ast.NodeVisitor):
     def visit_Name(self, node):
         if node.id in DYNAMIC and DYNAMIC[node.id]:
             self.hit(node, DYNAMIC[node.id])
+        if node.id.startswith("__nn_course"):
+            self.hit(node, "uses the grader's integrity check (__nn_course_guard)")
         if isinstance(node.ctx, ast.Load) and node.id not in self.own_names and node.id not in self.aliases:
             for name in self.off_limits:
                 if name.rsplit(".", 1)[-1] == node.id and node.id in self.protected:
