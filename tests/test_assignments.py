@@ -96,6 +96,11 @@ VARIANTS = {
         ("tanh_backward_uses_sigmoid", [
             ("activation_backward", "return da * (1 - a ** 2)", "return da * a * (1 - a)"),
         ], {"test_activation_backward_tanh"}, 18),
+        # L_model_backward starts from the logits' gradient dZL = (AL - Y) / N and calls activation_backward for the
+        # ReLU hidden layers only, so a wrong sigmoid derivative costs its own point and not the L-layer test's two.
+        ("sigmoid_backward_missing_1_minus_a", [
+            ("activation_backward", "return da * a * (1 - a)", "return da * a"),
+        ], {"test_activation_backward_sigmoid"}, 18),
         ("transposed_dW", [
             ("affine_backward", "dW = x.T @ dout", "dW = dout.T @ x"),
         ], {"test_affine_backward_dW", "test_l_layer_gradients"}, 16),
