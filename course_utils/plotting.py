@@ -11,15 +11,26 @@ that helpers compose on one figure and tests can inspect what was drawn:
 ``plot_confusion_matrix``       a confusion matrix with counts (or row fractions) in the cells
 ``show_images``                 a grid of images (e.g. digits) with labels and predictions; returns the grid of Axes
 ``plot_activation``             an activation function and its derivative
+``plot_neuron``                 one neuron: inputs, weights, weighted sum ``z``, activation box, output
+``plot_network``                a fully connected network from its layer sizes (optional weights, dropped units)
+``plot_dropout``                the same network once per mini-batch, hidden units dropped at random
+``plot_batchnorm_flow``         batch normalisation as boxes and arrows, in training and at inference
 ==============================  ====================================================================================
+
+The four diagrams at the end (neuron, network, dropout, batch normalisation) draw with equal aspect and no axis lines;
+with ``ax=None`` and no open figure they create a figure of a size that suits them (in a notebook every cell starts
+without one), and ``plot_dropout`` returns an array of Axes, one per mini-batch, like ``show_images``.
 
 Colours follow the Okabe-Ito palette (:data:`CLASS_COLORS`), which stays distinguishable for colour-blind readers.
 """
+import functools
 import numbers
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, ListedColormap, to_rgb
+
+from ._validation import as_float_array, check_positive_int
 
 __all__ = [
     "CLASS_COLORS",
@@ -545,3 +556,661 @@ def plot_computation_graph(graph, positions, values=None, grads=None, labels=Non
 
 
 __all__ += ["plot_hidden_unit_lines", "plot_computation_graph"]
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# diagrams: one neuron, a fully connected network, dropout, batch normalisation (lectures 1, 3 to 6)
+# --------------------------------------------------------------------------------------------------------------------
+#: Line colours of positive and negative weights in :func:`plot_network` (Okabe-Ito blue and vermillion).
+WEIGHT_COLORS = (CLASS_COLORS[0], CLASS_COLORS[5])
+#: Fill, edge and text colour of a dropped unit in :func:`plot_network`.
+DROPPED_COLORS = ("0.93", "0.6", "0.6")
+
+_INPUT_FACE = _lighten(CLASS_COLORS[2], 0.8)
+_HIDDEN_FACE = _lighten(CLASS_COLORS[0], 0.78)
+_OUTPUT_FACE = _lighten(CLASS_COLORS[1], 0.7)
+_EDGE = "0.25"
+
+
+def _get_diagram_ax(ax, figsize):
+    """``ax`` checked; for ax=None the current Axes, or a new figure of ``figsize`` when no figure is open yet."""
+    if ax is None and not plt.get_fignums():
+        return plt.subplots(figsize=figsize)[1]
+    return _get_ax(ax)
+
+
+def _points_per_unit(ax, xlim, ylim):
+    """Typographic points per data unit once ``ax`` shows ``xlim`` x ``ylim`` with equal aspect."""
+    width, height = ax.figure.get_size_inches()
+    box = ax.get_position()
+    return 72.0 * min(box.width * width / (xlim[1] - xlim[0]), box.height * height / (ylim[1] - ylim[0]))
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_size(text, fontsize=10.0):
+    """(width, height) in points of ``text`` (mathtext allowed) set at ``fontsize``."""
+    from matplotlib.textpath import TextPath
+
+    extents = TextPath((0, 0), text, size=fontsize).get_extents()
+    return extents.width, extents.height
+
+
+def _fit_fontsize(texts, width, height, largest, smallest=4.0):
+    """The largest font size <= ``largest`` at which every one of ``texts`` fits in ``width`` x ``height`` points."""
+    size = float(largest)
+    for text in texts:
+        w, h = _text_size(text, 10.0)
+        if w > 0:
+            size = min(size, 10.0 * width / w)
+        if h > 0:
+            size = min(size, 10.0 * height / h)
+    return max(size, smallest)
+
+
+def _finish_diagram(ax, xlim, ylim, title=None):
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+def _arrow(ax, start, end, color="0.3", lw=1.3, zorder=2, **kwargs):
+    from matplotlib.patches import FancyArrowPatch
+
+    arrow = FancyArrowPatch(tuple(start), tuple(end), arrowstyle="-|>", mutation_scale=13, shrinkA=0, shrinkB=0,
+                            color=color, lw=lw, zorder=zorder, **kwargs)
+    ax.add_patch(arrow)
+    return arrow
+
+
+def _check_labels(labels, n, name, what):
+    """labels: None or a list of ``n`` strings (one per ``what``); returns a list or None."""
+    if labels is None:
+        return None
+    if isinstance(labels, str) or not hasattr(labels, "__len__"):
+        raise TypeError(f"{name} must be a list of {n} strings, one per {what}; got {type(labels).__name__}.")
+    if len(labels) != n:
+        raise ValueError(f"{name} must have one label per {what} ({n}); got {len(labels)}.")
+    return [str(label) for label in labels]
+
+
+def _sub(index):
+    """A mathtext subscript for ``index``: ``1`` or ``{784}``."""
+    return str(index) if index < 10 else f"{{{index}}}"
+
+
+def _math_body(label, default):
+    """The inside of a label written as one mathtext formula ``$...$``, else ``default``."""
+    if isinstance(label, str) and len(label) >= 2 and label.startswith("$") and label.endswith("$") \
+            and label.count("$") == 2:
+        return label[1:-1]
+    return default
+
+
+# The activations plot_neuron sketches: name -> (function, label in the box, formula of the output).
+_ACTIVATION_SKETCHES = {
+    "step": (lambda z: (z >= 0).astype(float), "step", r"\operatorname{step}(z)"),
+    "sign": (np.sign, "sign", r"\operatorname{sign}(z)"),
+    "sigmoid": (lambda z: 1.0 / (1.0 + np.exp(-z)), "sigmoid", r"\sigma(z)"),
+    "tanh": (np.tanh, "tanh", r"\tanh(z)"),
+    "relu": (lambda z: np.maximum(z, 0.0), "ReLU", r"\max(0, z)"),
+    "leaky_relu": (lambda z: np.where(z >= 0, z, 0.1 * z), "leaky ReLU", r"\max(\alpha z, z)"),
+    "linear": (lambda z: z, "linear", r"z"),
+}
+
+
+def _draw_activation_sketch(ax, name, centre, size, fontsize):
+    """Draw the curve of a known activation in the upper part of the box at ``centre`` and its name below it."""
+    fn, label, _ = _ACTIVATION_SKETCHES[name]
+    cx, cy = centre
+    if name in ("step", "sign"):  # a clean jump instead of an interpolated one
+        z = np.array([-3.0, 0.0, 0.0, 3.0])
+        y = fn(np.array([-1.0, -1.0, 1.0, 1.0]))
+    else:
+        z = np.linspace(-3.0, 3.0, 121)
+        y = fn(z)
+    lows = {"sign": -1.0, "tanh": -1.0, "leaky_relu": -0.3, "linear": -3.0}
+    y_low, y_high = lows.get(name, 0.0), max(float(y.max()), 1.0)
+    left, right = cx - 0.36 * size, cx + 0.36 * size
+    bottom, top = cy - 0.08 * size, cy + 0.36 * size
+    px = left + (z + 3.0) / 6.0 * (right - left)
+    py = bottom + (y - y_low) / (y_high - y_low) * (top - bottom)
+    zero_y = bottom + (0.0 - y_low) / (y_high - y_low) * (top - bottom)
+    ax.plot([left, right], [zero_y, zero_y], color="0.7", lw=0.8, zorder=4)
+    ax.plot([cx, cx], [bottom, top], color="0.7", lw=0.8, zorder=4)
+    ax.plot(px, py, color=CLASS_COLORS[0], lw=2.0, zorder=5, solid_capstyle="round", label=f"{name} sketch")
+    ax.text(cx, cy - 0.3 * size, label, ha="center", va="center", fontsize=fontsize, zorder=5)
+
+
+def plot_neuron(n_inputs=3, activation="g", ax=None, input_labels=None, weight_labels=None, bias=True,
+                output_label=r"$a$", title=None):
+    """Draw one artificial neuron: inputs, weighted arrows, the weighted sum ``z``, the activation, the output.
+
+    n_inputs: number of inputs x_1..x_n (an int >= 1); more than 5 are drawn as x_1, x_2, a vertical ellipsis, x_n;
+    activation: the activation's name: "step", "sign", "sigmoid", "tanh", "relu", "leaky_relu" or "linear" get a
+    sketch of their curve in the box, any other string (e.g. "g", the default) is written in the box;
+    input_labels, weight_labels: n_inputs strings each (default ``$x_1$``..., ``$w_1$``...);
+    bias: draw the bias ``$b$`` as the weight of a constant input 1 (and add ``+ b`` to the sum);
+    output_label: the output's symbol, e.g. ``r"$\\hat{y}$"``; title: Axes title or None.
+    Below the sum node and the activation box their formulas are written: ``z = sum_i w_i x_i + b`` and
+    ``a = g(z)``. With ax=None and no open figure a figure of a suitable size is created.
+    Draws circles for the inputs (and the constant 1) and the sum node, a box for the activation, one arrow per
+    drawn input, and returns the Axes (equal aspect, no axis lines).
+    """
+    from matplotlib.patches import Circle, FancyBboxPatch
+
+    n_inputs = check_positive_int(n_inputs, "n_inputs")
+    if not isinstance(activation, str) or not activation:
+        raise TypeError(f"activation must be the activation's name as a string, such as 'g', 'step', 'sigmoid', "
+                        f"'tanh' or 'relu'; got {activation!r}.")
+    input_labels = _check_labels(input_labels, n_inputs, "input_labels", "input")
+    weight_labels = _check_labels(weight_labels, n_inputs, "weight_labels", "input")
+    if input_labels is None:
+        input_labels = [f"$x_{_sub(j + 1)}$" for j in range(n_inputs)]
+    if weight_labels is None:
+        weight_labels = [f"$w_{_sub(j + 1)}$" for j in range(n_inputs)]
+    if not isinstance(output_label, str):
+        raise TypeError(f"output_label must be a string such as '$a$' or '$\\hat{{y}}$'; got {output_label!r}.")
+    ax = _get_diagram_ax(ax, figsize=(7.0, 3.2 + 0.45 * min(n_inputs, 5)))
+
+    drawn = list(range(n_inputs)) if n_inputs <= 5 else [0, 1, None, n_inputs - 1]
+    step, r_in, r_sum, box = 1.1, 0.36, 0.5, 1.5
+    ys = [(len(drawn) - 1) / 2 * step - k * step for k in range(len(drawn))]
+    x_in, x_sum, x_act, x_out = 0.0, 3.4, 5.75, 7.55
+    y_top = (ys[0] + step) if bias else ys[0]
+    caption_y = min(ys[-1] - 0.7, -box / 2 - 0.65)
+    xlim = (x_in - 0.75, x_out + 0.9)
+    ylim = (caption_y - 0.6, y_top + 0.6)
+    scale = float(np.clip(_points_per_unit(ax, xlim, ylim) / 45.0, 0.35, 1.4))
+
+    sources = [(x_in, y, k) for y, k in zip(ys, drawn)]
+    if bias:
+        sources.insert(0, (x_in, y_top, "bias"))
+    for x, y, k in sources:
+        if k is None:
+            ax.text(x, y, "⋮", ha="center", va="center", fontsize=16 * scale, zorder=4)
+            continue
+        is_bias = k == "bias"
+        ax.add_patch(Circle((x, y), r_in, facecolor="0.9" if is_bias else _INPUT_FACE, edgecolor=_EDGE, lw=1.2,
+                            zorder=3))
+        ax.text(x, y, "$1$" if is_bias else input_labels[k], ha="center", va="center", fontsize=12 * scale,
+                zorder=4)
+        start, end = np.array([x, y]), np.array([x_sum, 0.0])
+        unit = (end - start) / np.linalg.norm(end - start)
+        _arrow(ax, start + r_in * unit, end - r_sum * unit)
+        # The weight's label sits on the arrow, a third of the way from the input (where the arrows are apart).
+        at = start + r_in * unit + 0.3 * (np.linalg.norm(end - start) - r_in - r_sum) * unit
+        ax.text(at[0], at[1], "$b$" if is_bias else weight_labels[k], ha="center", va="center",
+                fontsize=11 * scale, zorder=5, bbox=dict(boxstyle="round,pad=0.15", facecolor="white",
+                                                         edgecolor="none"))
+
+    ax.add_patch(Circle((x_sum, 0.0), r_sum, facecolor=_HIDDEN_FACE, edgecolor=_EDGE, lw=1.4, zorder=3))
+    ax.text(x_sum, 0.0, r"$\Sigma$", ha="center", va="center", fontsize=18 * scale, zorder=4)
+    sum_formula = r"$z = \sum_i w_i x_i + b$" if bias else r"$z = \sum_i w_i x_i$"
+    ax.text(x_sum, caption_y, sum_formula, ha="center", va="baseline", fontsize=12 * scale)
+
+    left = x_act - box / 2
+    _arrow(ax, (x_sum + r_sum, 0.0), (left, 0.0))
+    ax.text((x_sum + r_sum + left) / 2, 0.12, "$z$", ha="center", va="bottom", fontsize=12 * scale)
+    ax.add_patch(FancyBboxPatch((left, -box / 2), box, box, boxstyle="round,pad=0,rounding_size=0.15",
+                                facecolor="white", edgecolor=_EDGE, lw=1.4, zorder=3))
+    name = activation.lower()
+    if name in _ACTIVATION_SKETCHES:
+        _draw_activation_sketch(ax, name, (x_act, 0.0), box, fontsize=10 * scale)
+        g = _ACTIVATION_SKETCHES[name][2]
+    else:
+        text = activation if "$" in activation else (f"${activation}$" if len(activation) == 1 else activation)
+        size = _fit_fontsize([text], 0.8 * box * 45.0, 0.8 * box * 45.0, largest=20) * scale
+        ax.text(x_act, 0.0, text, ha="center", va="center", fontsize=size, zorder=4)
+        g = f"{_math_body(text, r'g')}(z)"
+    out = _math_body(output_label, "a")
+    ax.text(x_act, caption_y, f"${out} = {g}$", ha="center", va="baseline", fontsize=12 * scale)
+
+    _arrow(ax, (x_act + box / 2, 0.0), (x_out, 0.0))
+    ax.text(x_out + 0.1, 0.0, output_label, ha="left", va="center", fontsize=15 * scale)
+    return _finish_diagram(ax, xlim, ylim, title)
+
+
+def _check_layer_sizes(layer_sizes):
+    if isinstance(layer_sizes, (str, bytes)) or not hasattr(layer_sizes, "__len__"):
+        raise TypeError(f"layer_sizes must be a list of unit counts, one per layer, such as [2, 2, 1]; got "
+                        f"{type(layer_sizes).__name__}.")
+    sizes = list(layer_sizes)
+    if len(sizes) < 2:
+        raise ValueError(f"layer_sizes must list at least two layers (inputs and outputs), such as [2, 2, 1]; got "
+                         f"{sizes}.")
+    for l, n in enumerate(sizes):
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+            raise ValueError(f"layer_sizes must hold positive integers (units per layer); layer_sizes[{l}] is {n!r}.")
+    return [int(n) for n in sizes]
+
+
+def _drawn_units(n, max_units):
+    """Indices of the units drawn for a layer of ``n`` units, ``None`` where the vertical ellipsis goes."""
+    if n <= max_units:
+        return list(range(n))
+    return list(range(max_units - 2)) + [None, n - 1]
+
+
+def _auto_unit_label(l, j, sizes):
+    if l == 0:
+        return f"$x_{_sub(j + 1)}$"
+    if l == len(sizes) - 1:
+        return r"$\hat{y}$" if sizes[l] == 1 else f"$\\hat{{y}}_{_sub(j + 1)}$"
+    return f"$a^{{[{l}]}}_{_sub(j + 1)}$"
+
+
+def _auto_layer_name(l, sizes):
+    n = sizes[l]
+    count = f"({n} unit{'s' if n != 1 else ''})"
+    if l == 0:
+        return f"input layer\n{count}"
+    if l == len(sizes) - 1:
+        return f"output layer\n{count}"
+    return f"hidden layer {l}\n{count}"
+
+
+def _network_geometry(sizes, max_units):
+    """Drawn units per layer, the layer spacing and the (top, bottom) y of the tallest layer."""
+    drawn = [_drawn_units(n, max_units) for n in sizes]
+    tallest = max(len(d) for d in drawn)
+    dx = max(2.4, 0.42 * tallest + 0.9)
+    return drawn, dx, (tallest - 1) / 2
+
+
+def _place_on_lines(items, fontsize, ppu, centres, radius):
+    """Positions for labels on line segments, chosen so that labels miss each other and the unit circles.
+
+    items: (start, end, text, colour) per segment; fontsize: of the labels; ppu: points per data unit;
+    centres, radius: the unit circles to keep clear of. Each label goes to the first of a list of places along its
+    segment (the middle first, then towards the ends) where its box overlaps nothing placed so far, else to the
+    place where it overlaps least. Returns (position, text, colour) per item.
+    """
+    fractions = (0.5, 0.35, 0.65, 0.25, 0.75, 0.42, 0.58, 0.18, 0.82, 0.3, 0.7)
+    centres = np.asarray(centres, dtype=np.float64).reshape(-1, 2)
+    steps = np.linspace(0.0, 1.0, 60)[:, None]
+    samples = [np.asarray(a) + steps * (np.asarray(b) - np.asarray(a)) for a, b, _, _ in items]
+    placed, out = [], []  # placed: (x0, y0, x1, y1) of the label boxes so far
+    for k, (start, end, text, color) in enumerate(items):
+        others = np.concatenate([points for m, points in enumerate(samples) if m != k] or [np.zeros((0, 2))])
+        width, height = _text_size(text, fontsize)
+        half = np.array([width / 2 + 0.3 * fontsize, height / 2 + 0.3 * fontsize]) / ppu
+        best, best_cost = None, np.inf
+        for t in fractions:
+            at = np.asarray(start) + t * (np.asarray(end) - np.asarray(start))
+            cost = 0.0
+            for x0, y0, x1, y1 in placed:
+                dx = min(at[0] + half[0], x1) - max(at[0] - half[0], x0)
+                dy = min(at[1] + half[1], y1) - max(at[1] - half[1], y0)
+                cost += max(dx, 0.0) * max(dy, 0.0)
+            # Distance from the circle centres to the label box, against the radius.
+            nearest = np.abs(centres - at) - half
+            gaps = np.hypot(np.maximum(nearest[:, 0], 0.0), np.maximum(nearest[:, 1], 0.0))
+            cost += float(np.sum(np.maximum(radius - gaps, 0.0)))
+            # A label sitting on another line could be read as that line's.
+            inside = np.all(np.abs(others - at) < half, axis=1)
+            cost += 0.02 * float(np.count_nonzero(inside))
+            if cost < best_cost:
+                best, best_cost = at, cost
+            if cost == 0.0:
+                break
+        placed.append((best[0] - half[0], best[1] - half[1], best[0] + half[0], best[1] + half[1]))
+        out.append((best, text, color))
+    return out
+
+
+def plot_network(layer_sizes, weights=None, ax=None, unit_labels="auto", layer_names="auto", max_units=8,
+                 dropped=None, show_weight_values=False, title=None):
+    """Draw a fully connected network from its layer sizes: units as circles, every connection as a line.
+
+    layer_sizes: units per layer, inputs first, e.g. [2, 2, 1] or [784, 50, 10];
+    weights: None or one array per layer transition, ``weights[l]: (layer_sizes[l], layer_sizes[l+1])`` (a Dense
+    kernel, e.g. ``[mlp.params["W1"], mlp.params["W2"]]``): line width proportional to |w| (the largest drawn |w|
+    gets width 4), colour by sign (:data:`WEIGHT_COLORS`: positive blue, negative vermillion, with a legend);
+    show_weight_values: write each drawn weight on its line, where the number misses the other numbers, lines and
+    units as far as the network allows (sensible for small networks; the layers are spaced wider);
+    unit_labels: "auto" (inputs ``$x_j$``, hidden units ``$a^{[l]}_j$``, outputs ``$\\hat{y}$`` or ``$\\hat{y}_k$``),
+    None/False for none, or one list per layer of ``layer_sizes[l]`` strings (or None for an unlabelled layer);
+    layer_names: "auto" ("input layer", "hidden layer 1", ..., "output layer", each with its size), a list of one
+    string per layer, or None; max_units: layers with more units (> max_units >= 3) show their first
+    ``max_units - 2`` units, a vertical ellipsis "⋮" and their last unit, labelled with its true index;
+    dropped: None or one entry per layer, None or a boolean mask ``(layer_sizes[l],)``, True for a unit dropped in
+    this mini-batch: drawn greyed out (:data:`DROPPED_COLORS`, dashed edge) without its connections.
+    Connections are drawn only between drawn units that are not dropped. With ax=None and no open figure a figure
+    of a suitable size is created. Returns the Axes (equal aspect, no axis lines).
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Circle
+
+    sizes = _check_layer_sizes(layer_sizes)
+    n_layers = len(sizes)
+    max_units = check_positive_int(max_units, "max_units", minimum=3)
+    if weights is not None:
+        expected = (f"weights must be a list of {n_layers - 1} arrays, one per layer transition (weights[l] of "
+                    "shape (layer_sizes[l], layer_sizes[l+1]))")
+        if isinstance(weights, np.ndarray):
+            raise ValueError(f"{expected}; got one array of shape {weights.shape}: wrap it in a list, weights=[W].")
+        if isinstance(weights, (str, bytes)) or not hasattr(weights, "__len__"):
+            raise TypeError(f"{expected}; got {type(weights).__name__}.")
+        if len(weights) != n_layers - 1:
+            raise ValueError(f"{expected}; got {len(weights)}.")
+        checked = []
+        for l, W in enumerate(weights):
+            W = as_float_array(W, f"weights[{l}]", allow_nonfinite=False)
+            shape = (sizes[l], sizes[l + 1])
+            if W.shape != shape:
+                hint = " (transposed? a Dense kernel is (fan_in, fan_out))" if W.shape == shape[::-1] else ""
+                raise ValueError(f"weights[{l}] must have shape {shape} = (layer_sizes[{l}], layer_sizes[{l + 1}]);"
+                                 f" got {W.shape}{hint}.")
+            checked.append(W)
+        weights = checked
+    masks = [np.zeros(n, dtype=bool) for n in sizes]
+    if dropped is not None:
+        if isinstance(dropped, np.ndarray) or not hasattr(dropped, "__len__") or len(dropped) != n_layers:
+            got = f"{len(dropped)} entries" if hasattr(dropped, "__len__") else type(dropped).__name__
+            if isinstance(dropped, np.ndarray):
+                got = f"one array of shape {dropped.shape}"
+            raise ValueError(f"dropped must be a list with one entry per layer ({n_layers}): None or a boolean mask "
+                             f"of that layer's units; got {got}.")
+        for l, mask in enumerate(dropped):
+            if mask is None:
+                continue
+            mask = np.asarray(mask)
+            if mask.dtype != bool or mask.shape != (sizes[l],):
+                raise ValueError(f"dropped[{l}] must be None or a boolean mask of shape ({sizes[l]},), one entry per "
+                                 f"unit of layer {l}; got dtype {mask.dtype} and shape {mask.shape}.")
+            masks[l] = mask
+    if isinstance(unit_labels, str) and unit_labels == "auto":
+        labels = [[_auto_unit_label(l, j, sizes) for j in range(n)] for l, n in enumerate(sizes)]
+    elif unit_labels is None or unit_labels is False:
+        labels = [None] * n_layers
+    else:
+        if isinstance(unit_labels, str) or not hasattr(unit_labels, "__len__") or len(unit_labels) != n_layers:
+            raise ValueError(f"unit_labels must be 'auto', None, or a list of {n_layers} lists of labels (one list "
+                             "per layer).")
+        labels = [_check_labels(layer, sizes[l], f"unit_labels[{l}]", f"unit of layer {l}")
+                  for l, layer in enumerate(unit_labels)]
+    if isinstance(layer_names, str) and layer_names == "auto":
+        names = [_auto_layer_name(l, sizes) for l in range(n_layers)]
+    elif layer_names is None or layer_names is False:
+        names = None
+    else:
+        names = _check_labels(layer_names, n_layers, "layer_names", "layer")
+
+    drawn, dx, half = _network_geometry(sizes, max_units)
+    if show_weight_values and weights is not None:  # room along the lines for the numbers
+        dx = max(dx, 1.2 + 0.6 * max(len(d) for d in drawn))
+    radius = 0.32
+    positions = []  # per layer: {unit index or None: (x, y)}
+    for l, units in enumerate(drawn):
+        top = (len(units) - 1) / 2
+        positions.append({j: (l * dx, top - k) for k, j in enumerate(units)})
+    def limits(ppu):
+        """x and y limits with room for the layer names (at the size they get at ``ppu``) and the legend."""
+        xlim = [-0.75, (n_layers - 1) * dx + 0.75]
+        ylim = [-half - 0.5, half + 0.5 + (max(0.6, 26.0 / ppu) if weights is not None else 0.0)]
+        name_size = None
+        if names is not None:
+            lines = [line for name in names for line in name.split("\n")]
+            name_size = _fit_fontsize(lines, 0.95 * dx * ppu, 0.4 * ppu, largest=10.5)
+            ylim[0] -= (1.3 * max(name.count("\n") + 1 for name in names) * name_size + 3) / ppu
+            first = max(_text_size(line, name_size)[0] for line in names[0].split("\n")) / ppu
+            last = max(_text_size(line, name_size)[0] for line in names[-1].split("\n")) / ppu
+            xlim = [min(xlim[0], -first / 2 - 0.05), max(xlim[1], (n_layers - 1) * dx + last / 2 + 0.05)]
+        return tuple(xlim), tuple(ylim), name_size
+
+    xlim, ylim, _ = limits(40.0)
+    if ax is None and not plt.get_fignums():  # a new figure sized for the network
+        xrange, yrange = xlim[1] - xlim[0], ylim[1] - ylim[0]
+        ppu = min(70.0, 7.0 * 72 / yrange, 11.0 * 72 / xrange)
+        plt.subplots(figsize=(xrange * ppu / 72 + 0.3, yrange * ppu / 72 + (0.6 if title else 0.3)))
+    ax = _get_ax(ax)
+    for _ in range(2):  # the names' size depends on the scale, which depends on the limits
+        xlim, ylim, name_size = limits(_points_per_unit(ax, xlim, ylim))
+    ppu = _points_per_unit(ax, xlim, ylim)
+
+    # connections
+    wmax = 0.0
+    if weights is not None:
+        for l in range(n_layers - 1):
+            rows = [i for i in drawn[l] if i is not None]
+            cols = [j for j in drawn[l + 1] if j is not None]
+            wmax = max(wmax, float(np.abs(weights[l][np.ix_(rows, cols)]).max()))
+    value_texts = []
+    for l in range(n_layers - 1):
+        for i, (x0, y0) in positions[l].items():
+            for j, (x1, y1) in positions[l + 1].items():
+                if i is None or j is None or masks[l][i] or masks[l + 1][j]:
+                    continue
+                start, end = np.array([x0, y0]), np.array([x1, y1])
+                unit = (end - start) / np.linalg.norm(end - start)
+                a, b = start + radius * unit, end - radius * unit
+                if weights is None:
+                    color, lw = "0.55", 0.9
+                else:
+                    w = weights[l][i, j]
+                    color = WEIGHT_COLORS[0] if w >= 0 else WEIGHT_COLORS[1]
+                    lw = 4.0 * abs(w) / wmax if wmax > 0 else 0.0
+                ax.add_line(Line2D([a[0], b[0]], [a[1], b[1]], color=color, lw=lw, zorder=1,
+                                   solid_capstyle="butt", gid=f"connection {l} {i} {j}"))
+                if show_weight_values and weights is not None:
+                    value_texts.append((a, b, f"{weights[l][i, j]:.2g}", color))
+    if value_texts:
+        size = float(np.clip(0.26 * ppu, 5.0, 10.0))
+        centres = [xy for units in positions for j, xy in units.items() if j is not None]
+        for at, text, color in _place_on_lines(value_texts, size, ppu, centres, radius):
+            ax.text(at[0], at[1], text, ha="center", va="center", fontsize=size, color=color, zorder=5,
+                    bbox=dict(boxstyle="round,pad=0.12", facecolor="white", edgecolor="none", alpha=0.9))
+
+    # units
+    texts = [label[j] for l, label in enumerate(labels) if label is not None for j in drawn[l] if j is not None]
+    r_pts = radius * ppu
+    label_size = _fit_fontsize(texts, 1.6 * r_pts, 1.55 * r_pts, largest=13.0) if texts else 10.0
+    for l, units in enumerate(positions):
+        face = _INPUT_FACE if l == 0 else (_OUTPUT_FACE if l == n_layers - 1 else _HIDDEN_FACE)
+        for j, (x, y) in units.items():
+            if j is None:
+                ax.text(x, y, "⋮", ha="center", va="center", fontsize=max(0.55 * ppu, 6.0), zorder=4)
+                continue
+            off = bool(masks[l][j])
+            ax.add_patch(Circle((x, y), radius, facecolor=DROPPED_COLORS[0] if off else face,
+                                edgecolor=DROPPED_COLORS[1] if off else _EDGE, linestyle="--" if off else "-",
+                                lw=1.2, zorder=3, gid=f"unit {l} {j}{' dropped' if off else ''}"))
+            if labels[l] is not None:
+                ax.text(x, y, labels[l][j], ha="center", va="center", fontsize=label_size, zorder=4,
+                        color=DROPPED_COLORS[2] if off else "black")
+    if names is not None:
+        for l, name in enumerate(names):
+            ax.text(l * dx, -half - 0.5, name, ha="center", va="top", fontsize=name_size, color="0.2",
+                    linespacing=1.25)
+    if weights is not None:
+        handles = [Line2D([], [], color=WEIGHT_COLORS[0], lw=3, label="positive weight"),
+                   Line2D([], [], color=WEIGHT_COLORS[1], lw=3, label="negative weight")]
+        ax.legend(handles=handles, loc="upper center", ncol=2, frameon=False,
+                  fontsize=float(np.clip(0.3 * ppu, 7.0, 10.0)), handlelength=1.6, borderaxespad=0.1)
+    return _finish_diagram(ax, xlim, ylim, title)
+
+
+def plot_dropout(layer_sizes, p=0.5, seeds=(0, 1), axes=None, max_units=8):
+    """Explain dropout: the same network drawn once per seed, each time with other hidden units dropped.
+
+    layer_sizes: units per layer, inputs first (as for :func:`plot_network`); p: the probability that a hidden
+    unit is dropped, 0 <= p < 1; seeds: one seed per panel (non-negative integers): panel k drops every hidden unit
+    independently with probability p using ``np.random.default_rng(seeds[k])``; the input and output layers are
+    never dropped, and when every drawn unit of a hidden layer would be dropped one of them (chosen with the same
+    generator) is kept, so that each hidden layer shows at least one working unit;
+    axes: at least ``len(seeds)`` Axes, or None for a new figure with one panel per seed side by side;
+    max_units: as for :func:`plot_network`.
+    Panel k is titled "mini-batch k" (from 1) and the figure's suptitle gives p.
+    Returns the Axes as an array (shape ``(len(seeds),)`` for a new figure, else the shape of ``axes``).
+    """
+    sizes = _check_layer_sizes(layer_sizes)
+    if isinstance(p, bool) or not isinstance(p, numbers.Real):
+        raise TypeError(f"p must be the drop probability, a number with 0 <= p < 1; got {type(p).__name__} {p!r}.")
+    if not 0.0 <= float(p) < 1.0:
+        raise ValueError(f"p must be the drop probability, a number with 0 <= p < 1; got {p!r}.")
+    p = float(p)
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__len__") or len(seeds) == 0:
+        raise TypeError(f"seeds must be a non-empty list of integer seeds, one per panel, such as (0, 1); got "
+                        f"{seeds!r}.")
+    for seed in seeds:
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+            raise ValueError(f"seeds must hold non-negative integers, one per panel; got {seed!r}.")
+    max_units = check_positive_int(max_units, "max_units", minimum=3)
+    if axes is None:
+        _, dx, half = _network_geometry(sizes, max_units)
+        width, height = ((len(sizes) - 1) * dx + 2.2) * 40 / 72, (2 * half + 2.4) * 40 / 72  # 40 points per unit
+        scale = min(1.0, 16.0 / (width * len(seeds)), 6.5 / height)
+        fig, axes = plt.subplots(1, len(seeds), figsize=(width * scale * len(seeds), height * scale + 1.0),
+                                 squeeze=False)
+        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=1.0 - 0.85 / (height * scale + 1.0), wspace=0.15)
+        axes = axes[0]
+    axes = np.asarray(axes, dtype=object)
+    flat = axes.ravel()
+    if len(flat) < len(seeds):
+        raise ValueError(f"{len(seeds)} seeds need at least {len(seeds)} Axes; got {len(flat)}.")
+    for k, (seed, ax) in enumerate(zip(seeds, flat)):
+        rng = np.random.default_rng(int(seed))
+        dropped = [None] * len(sizes)
+        for l in range(1, len(sizes) - 1):
+            mask = rng.random(sizes[l]) < p
+            shown = [j for j in _drawn_units(sizes[l], max_units) if j is not None]
+            if mask[shown].all():
+                mask[shown[int(rng.integers(len(shown)))]] = False
+            dropped[l] = mask
+        plot_network(sizes, ax=ax, dropped=dropped, max_units=max_units, title=f"mini-batch {k + 1}")
+    flat[0].figure.suptitle(f"dropout with $p = {p:g}$: every hidden unit is dropped with probability $p$,\n"
+                            "independently and anew for each mini-batch", fontsize=11)
+    return axes
+
+
+# Batch normalisation as boxes: name -> lines of text, each (text, relative font size, bold).
+_BN_BOXES = {
+    "batch": [("mini-batch", 1.0, True), (r"$\mathbf{Z}$", 1.25, False), (r"$(N \times n)$", 0.9, False)],
+    "input": [("input", 1.0, True), (r"$\mathbf{Z}$", 1.25, False), (r"$(N \times n)$, even $N = 1$", 0.9, False)],
+    "stats": [("batch statistics", 1.0, True),
+              (r"$\mu_B = \frac{1}{N}\sum_i z_i$", 1.05, False),
+              (r"$\sigma_B^2 = \frac{1}{N}\sum_i (z_i - \mu_B)^2$", 1.05, False),
+              (r"one mean and variance per unit", 0.8, False)],
+    "stored": [("stored statistics", 1.0, True), (r"running mean $\mu$", 1.0, False),
+               (r"running variance $\sigma^2$", 1.0, False), ("(fixed after training)", 0.8, False)],
+    "normalise": [("normalise", 1.0, True), (r"$\hat{z}_i = (z_i - \mu_B)\, /\, \sqrt{\sigma_B^2 + \epsilon}$", 1.05,
+                                              False)],
+    "normalise_inference": [("normalise", 1.0, True),
+                            (r"$\hat{z}_i = (z_i - \mu)\, /\, \sqrt{\sigma^2 + \epsilon}$", 1.05, False)],
+    "scale": [("scale and shift", 1.0, True), (r"$\gamma\, \hat{z}_i + \beta$", 1.1, False)],
+    "output": [("output", 1.0, True), (r"$(N \times n)$", 0.9, False), (r"fed to $g$", 0.85, False)],
+    "learned": [("learned parameters", 1.0, True), (r"$\gamma, \beta$: $n$ values each", 1.0, False),
+                ("trained by gradient descent", 0.8, False)],
+    "learned_inference": [("learned parameters", 1.0, True), (r"$\gamma, \beta$ (fixed)", 1.0, False)],
+    "running": [("running averages", 1.0, True),
+                (r"$\mu \leftarrow m\, \mu + (1 - m)\, \mu_B$", 1.0, False),
+                (r"$\sigma^2 \leftarrow m\, \sigma^2 + (1 - m)\, \sigma_B^2$", 1.0, False),
+                (r"$m$: momentum, e.g. 0.99", 0.8, False)],
+    "running_from_training": [("running averages", 1.0, True), (r"$\mu$, $\sigma^2$ from training", 0.9, False)],
+}
+_BN_FACES = {"learned": _lighten(CLASS_COLORS[1], 0.7), "running": _lighten(CLASS_COLORS[2], 0.75),
+             "stats": _lighten(CLASS_COLORS[0], 0.8), "stored": _lighten(CLASS_COLORS[2], 0.75)}
+
+
+def _bn_box(ax, name, centre, size, fontsize, gid, dashed=False):
+    """Draw the box ``_BN_BOXES[name]`` of ``size`` (width, height) at ``centre``; returns its edges."""
+    from matplotlib.patches import FancyBboxPatch
+
+    (cx, cy), (w, h) = centre, size
+    face = _BN_FACES.get(name.split("_")[0], "white")
+    ax.add_patch(FancyBboxPatch((cx - w / 2, cy - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.15",
+                                facecolor=face, edgecolor="0.45" if dashed else _EDGE, lw=1.3,
+                                linestyle="--" if dashed else "-", zorder=3, gid=gid))
+    lines = _BN_BOXES[name]
+    weights = [1.45 if r"\frac" in text else 1.0 for text, _, _ in lines]
+    y = cy + h / 2 - 0.1 * h
+    usable = 0.8 * h
+    for (text, rel, bold), weight in zip(lines, weights):
+        step = usable * weight / sum(weights)
+        ax.text(cx, y - step / 2, text, ha="center", va="center", fontsize=fontsize * rel,
+                fontweight="bold" if bold else "normal", zorder=4, gid=gid)
+        y -= step
+    return {"left": (cx - w / 2, cy), "right": (cx + w / 2, cy), "top": (cx, cy + h / 2),
+            "bottom": (cx, cy - h / 2)}
+
+
+def _bn_row(ax, y, training, fontsize):
+    """One row of the batch-norm flow at height ``y``; returns the edges of its statistics box."""
+    from matplotlib.patches import FancyArrowPatch
+    from matplotlib.path import Path
+
+    row = "train" if training else "inference"
+    names = (["batch", "stats", "normalise", "scale", "output"] if training else
+             ["input", "stored", "normalise_inference", "scale", "output"])
+    widths = [2.2, 3.5, 3.7, 2.2, 1.6]
+    heights = [1.5, 2.2, 1.3, 1.3, 1.5]
+    gap, x, boxes = 0.8, 0.0, []
+    for name, w, h in zip(names, widths, heights):
+        boxes.append(_bn_box(ax, name, (x + w / 2, y), (w, h), fontsize, gid=f"{row}:{name}"))
+        x += w + gap
+    for a, b in zip(boxes[:-1], boxes[1:]):
+        _arrow(ax, a["right"], b["left"])
+    # Z also goes straight to the normalisation: above the statistics in training, below them at inference.
+    side, sign = ("top", 1.0) if training else ("bottom", -1.0)
+    start, end = boxes[0][side], boxes[2][side]
+    level = y + sign * 1.45
+    ax.add_patch(FancyArrowPatch(path=Path([start, (start[0], level), (end[0], level), end]), arrowstyle="-|>",
+                                 mutation_scale=13, color="0.3", lw=1.3, zorder=2))
+    ax.text(boxes[1]["top"][0], level + sign * 0.08, r"$z_i$", ha="center", va="bottom" if training else "top",
+            fontsize=fontsize)
+    # The learned parameters feed the scale-and-shift box from above.
+    scale_top = boxes[3]["top"]
+    learned = _bn_box(ax, "learned" if training else "learned_inference", (scale_top[0], y + 2.15),
+                      (3.0, 1.15 if training else 0.9), fontsize, gid=f"{row}:learned")
+    _arrow(ax, learned["bottom"], scale_top)
+    return boxes[1]
+
+
+def plot_batchnorm_flow(ax=None, mode="both"):
+    """Draw batch normalisation of one layer as a data flow of boxes and arrows, in training and at inference.
+
+    mode: "train": mini-batch Z (N x n) -> batch statistics mu_B, sigma_B^2 -> normalise -> scale and shift with the
+    learned gamma, beta -> output, with the running averages updated from the batch statistics (momentum m);
+    "inference": the same chain with the batch statistics replaced by the stored running mean and variance;
+    "both": training above, inference below, an arrow from the running averages to the stored statistics.
+    Each row is labelled ("training", "inference") on its left. With ax=None and no open figure a figure of a
+    suitable size is created; the fonts follow the size of the Axes. Returns the Axes (equal aspect, no axis
+    lines).
+    """
+    if mode not in ("train", "inference", "both"):
+        raise ValueError(f"mode must be 'train', 'inference' or 'both'; got {mode!r}.")
+    train_y, inference_y = 0.0, (-6.3 if mode == "both" else 0.0)
+    top = 2.15 + 0.6 + 0.25 if mode != "inference" else 2.95 + 0.5 + 0.25
+    bottom = (train_y - 3.75 - 0.25) if mode == "train" else inference_y - 1.45 - 0.55
+    xlim, ylim = (-1.0, 16.7), (bottom, top)
+    if ax is None and not plt.get_fignums():
+        fig, ax = plt.subplots(figsize=((xlim[1] - xlim[0]) * 0.78, (ylim[1] - ylim[0]) * 0.78))
+        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.99)
+    ax = _get_ax(ax)
+    fontsize = 11.0 * min(_points_per_unit(ax, xlim, ylim) / 56.0, 1.3)
+    label = dict(ha="center", va="center", rotation=90, fontsize=fontsize * 1.2, fontweight="bold", color="0.3")
+    if mode in ("train", "both"):
+        stats = _bn_row(ax, train_y, True, fontsize)
+        ax.text(-0.55, train_y, "training", **label)
+        running = _bn_box(ax, "running", (stats["top"][0], train_y - 2.8), (3.7, 1.9), fontsize,
+                          gid="train:running")
+        _arrow(ax, stats["bottom"], running["top"])
+        ax.text(stats["bottom"][0] + 0.12, (stats["bottom"][1] + running["top"][1]) / 2, "update", ha="left",
+                va="center", fontsize=0.85 * fontsize, color="0.3")
+    if mode in ("inference", "both"):
+        stored = _bn_row(ax, inference_y, False, fontsize)
+        ax.text(-0.55, inference_y, "inference", **label)
+        if mode == "inference":
+            running = _bn_box(ax, "running_from_training", (stored["top"][0], inference_y + 2.95), (3.0, 1.0),
+                              fontsize, gid="inference:running", dashed=True)
+        _arrow(ax, running["bottom"], stored["top"])
+        ax.text(stored["top"][0] + 0.12, (stored["top"][1] + running["bottom"][1]) / 2, "after training", ha="left",
+                va="center", fontsize=0.85 * fontsize, color="0.3")
+    return _finish_diagram(ax, xlim, ylim)
+
+
+__all__ += ["WEIGHT_COLORS", "DROPPED_COLORS", "plot_neuron", "plot_network", "plot_dropout", "plot_batchnorm_flow"]

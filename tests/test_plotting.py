@@ -7,7 +7,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.collections import PathCollection  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
 from matplotlib.contour import ContourSet  # noqa: E402
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch  # noqa: E402
 from matplotlib.text import Annotation  # noqa: E402
 
 from course_utils import plotting  # noqa: E402
@@ -403,3 +405,406 @@ def test_plot_activation_without_derivative_and_custom_range(ax):
     assert len(data_lines) == 1
     with pytest.raises(TypeError, match="functions"):
         plotting.plot_activation("relu", ax=ax)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# diagrams: plot_neuron, plot_network, plot_dropout, plot_batchnorm_flow
+# --------------------------------------------------------------------------------------------------------------------
+def _circles(ax):
+    return [p for p in ax.patches if isinstance(p, Circle)]
+
+
+def _arrows(ax):
+    return [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+
+
+def _texts(ax):
+    return [t.get_text() for t in ax.texts]
+
+
+def _overlapping_texts(ax):
+    """Pairs of texts of ``ax`` whose rendered boxes overlap (by more than half a pixel)."""
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in ax.texts if t.get_text().strip()]
+    overlaps = []
+    for k, (text_a, a) in enumerate(boxes):
+        for text_b, b in boxes[k + 1:]:
+            if min(a.x1, b.x1) - max(a.x0, b.x0) > 0.5 and min(a.y1, b.y1) - max(a.y0, b.y0) > 0.5:
+                overlaps.append((text_a, text_b))
+    return overlaps
+
+
+def _is_diagram(ax):
+    return ax.get_aspect() == 1.0 and not ax.axison
+
+
+def test_plot_neuron_draws_inputs_bias_sum_activation_and_output(ax):
+    out = plotting.plot_neuron(3, "step", ax=ax, output_label=r"$\hat{y}$", title="the perceptron")
+    assert out is ax and _is_diagram(ax) and ax.get_title() == "the perceptron"
+    assert len(_circles(ax)) == 3 + 1 + 1  # inputs, the constant 1 of the bias, the sum node
+    assert len(_arrows(ax)) == 3 + 1 + 2  # one per input, the bias, sum -> activation, activation -> output
+    assert len([p for p in ax.patches if isinstance(p, FancyBboxPatch)]) == 1  # the activation box
+    texts = _texts(ax)
+    for expected in ("$x_1$", "$x_2$", "$x_3$", "$w_1$", "$w_2$", "$w_3$", "$1$", "$b$", r"$\Sigma$", "$z$", "step",
+                     r"$z = \sum_i w_i x_i + b$", r"$\hat{y} = \operatorname{step}(z)$", r"$\hat{y}$"):
+        assert expected in texts, expected
+    sketch = [line for line in ax.lines if line.get_label() == "step sketch"]
+    assert len(sketch) == 1
+    y = sketch[0].get_ydata()
+    assert len(np.unique(y)) == 2 and np.all(np.diff(y) >= 0)  # two levels, a jump up
+    assert not _overlapping_texts(ax)
+
+
+@pytest.mark.parametrize("name, label, formula", [
+    ("sigmoid", "sigmoid", r"$a = \sigma(z)$"),
+    ("tanh", "tanh", r"$a = \tanh(z)$"),
+    ("relu", "ReLU", r"$a = \max(0, z)$"),
+    ("ReLU", "ReLU", r"$a = \max(0, z)$"),
+])
+def test_plot_neuron_sketches_known_activations(ax, name, label, formula):
+    plotting.plot_neuron(2, name, ax=ax)
+    sketch = [line for line in ax.lines if line.get_label() == f"{name.lower()} sketch"]
+    assert len(sketch) == 1
+    y = sketch[0].get_ydata()
+    assert np.all(np.diff(y) >= -1e-12) and y[-1] > y[0]  # every one of them rises
+    assert label in _texts(ax) and formula in _texts(ax)
+
+
+def test_plot_neuron_many_inputs_are_elided_and_bias_can_be_left_out(ax):
+    plotting.plot_neuron(8, ax=ax, bias=False)
+    texts = _texts(ax)
+    assert len(_circles(ax)) == 3 + 1  # x_1, x_2, x_8 and the sum node
+    assert len(_arrows(ax)) == 3 + 2
+    assert "⋮" in texts and "$x_8$" in texts and "$w_8$" in texts and "$x_3$" not in texts
+    assert "$b$" not in texts and "$1$" not in texts
+    assert r"$z = \sum_i w_i x_i$" in texts
+    assert "$g$" in texts and "$a = g(z)$" in texts  # an unknown activation is written, not sketched
+    assert not ax.lines
+    assert not _overlapping_texts(ax)
+
+
+def test_plot_neuron_custom_labels(ax):
+    plotting.plot_neuron(2, "h", ax=ax, input_labels=["hue", "size"], weight_labels=[r"$\theta_1$", r"$\theta_2$"])
+    texts = _texts(ax)
+    assert {"hue", "size", r"$\theta_1$", r"$\theta_2$", "$h$", "$a = h(z)$"} <= set(texts)
+
+
+def test_plot_neuron_new_figure_when_none_is_open():
+    plt.close("all")
+    ax = plotting.plot_neuron(3, "sigmoid")
+    try:
+        assert tuple(ax.figure.get_size_inches()) != tuple(plt.rcParams["figure.figsize"])
+        assert not _overlapping_texts(ax)
+    finally:
+        plt.close(ax.figure)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(n_inputs=0), ValueError, "n_inputs must be an integer >= 1"),
+    (dict(n_inputs=2.5), TypeError, "n_inputs must be an integer"),
+    (dict(n_inputs=3, input_labels=["a", "b"]), ValueError, r"input_labels must have one label per input \(3\); got 2"),
+    (dict(n_inputs=2, weight_labels="w"), TypeError, "weight_labels must be a list of 2 strings"),
+    (dict(n_inputs=2, activation=None), TypeError, "activation must be the activation's name"),
+    (dict(n_inputs=2, output_label=3), TypeError, "output_label must be a string"),
+])
+def test_plot_neuron_bad_input(ax, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        plotting.plot_neuron(ax=ax, **kwargs)
+
+
+def _connections(ax):
+    """{(l, i, j): Line2D} of the connection lines drawn by plot_network."""
+    return {tuple(int(v) for v in line.get_gid().split()[1:]): line for line in ax.lines
+            if (line.get_gid() or "").startswith("connection")}
+
+
+def _units(ax):
+    """{(l, j): Circle} of the units drawn by plot_network, and the set of dropped ones."""
+    units, dropped = {}, set()
+    for p in _circles(ax):
+        words = p.get_gid().split()
+        units[int(words[1]), int(words[2])] = p
+        if words[-1] == "dropped":
+            dropped.add((int(words[1]), int(words[2])))
+    return units, dropped
+
+
+def test_plot_network_one_circle_per_unit_and_one_line_per_connection(ax):
+    out = plotting.plot_network([2, 2, 1], ax=ax, title="XOR")
+    assert out is ax and _is_diagram(ax) and ax.get_title() == "XOR"
+    units, dropped = _units(ax)
+    assert sorted(units) == [(0, 0), (0, 1), (1, 0), (1, 1), (2, 0)] and not dropped
+    assert sorted(_connections(ax)) == [(0, i, j) for i in range(2) for j in range(2)] + [(1, 0, 0), (1, 1, 0)]
+    for (l, i, j), line in _connections(ax).items():  # each line runs from unit i of layer l to unit j of l + 1
+        start, end = units[l, i].center, units[l + 1, j].center
+        assert line.get_xdata()[0] > start[0] and line.get_xdata()[1] < end[0]
+    texts = _texts(ax)
+    assert {"$x_1$", "$x_2$", "$a^{[1]}_1$", "$a^{[1]}_2$", r"$\hat{y}$"} <= set(texts)
+    assert {"input layer\n(2 units)", "hidden layer 1\n(2 units)", "output layer\n(1 unit)"} <= set(texts)
+    assert ax.get_legend() is None
+    assert not _overlapping_texts(ax)
+
+
+def test_plot_network_large_layers_show_first_units_an_ellipsis_and_the_last(ax):
+    plotting.plot_network([784, 50, 10], ax=ax)
+    units, _ = _units(ax)
+    assert len(units) == 3 * 7  # 6 first units + the last, per layer (max_units=8 slots with the ellipsis)
+    assert {(0, 783), (1, 49), (2, 9)} <= set(units) and (0, 6) not in units
+    assert _texts(ax).count("⋮") == 3
+    assert len(_connections(ax)) == 7 * 7 * 2
+    texts = _texts(ax)
+    assert {"$x_1$", "$x_{784}$", "$a^{[1]}_{50}$", r"$\hat{y}_1$", r"$\hat{y}_{10}$"} <= set(texts)
+    assert "hidden layer 1\n(50 units)" in texts and "input layer\n(784 units)" in texts
+    # The ellipsis sits between the last of the first units and the last unit.
+    dots = [t for t in ax.texts if t.get_text() == "⋮" and t.get_position()[0] == units[0, 0].center[0]][0]
+    assert units[0, 783].center[1] < dots.get_position()[1] < units[0, 5].center[1]
+    assert not _overlapping_texts(ax)
+
+
+def test_plot_network_max_units(ax):
+    plotting.plot_network([5, 3], ax=ax, max_units=3)
+    units, _ = _units(ax)
+    assert sorted(units) == [(0, 0), (0, 4), (1, 0), (1, 1), (1, 2)]
+    assert len(_connections(ax)) == 2 * 3
+
+
+def test_plot_network_weights_set_width_by_magnitude_and_colour_by_sign(ax):
+    W1 = np.array([[2.0, -1.0], [-0.5, 1.0]])
+    W2 = np.array([[4.0], [-3.0]])
+    plotting.plot_network([2, 2, 1], weights=[W1, W2], ax=ax, show_weight_values=True)
+    lines = _connections(ax)
+    assert len(lines) == 6
+    for (l, i, j), line in lines.items():
+        w = [W1, W2][l][i, j]
+        assert line.get_linewidth() == pytest.approx(4.0 * abs(w) / 4.0)  # the largest |w| gets width 4
+        expected = plotting.WEIGHT_COLORS[0] if w > 0 else plotting.WEIGHT_COLORS[1]
+        assert to_rgba(line.get_color()) == to_rgba(expected)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["positive weight", "negative weight"]
+    assert {"2", "-1", "-0.5", "1", "4", "-3"} <= set(_texts(ax))
+    assert not _overlapping_texts(ax)
+
+
+def test_plot_network_weights_of_elided_layers_use_the_true_unit_indices(ax):
+    W1 = np.full((12, 3), 0.1)
+    W1[11, 2] = -2.0  # the last input's connection to the last hidden unit
+    W1[5, 0] = 50.0  # not drawn: does not set the scale
+    W2 = np.full((3, 1), 0.5)
+    plotting.plot_network([12, 3, 1], weights=[W1, W2], ax=ax, max_units=5)
+    lines = _connections(ax)
+    assert (0, 5, 0) not in lines
+    assert lines[0, 11, 2].get_linewidth() == pytest.approx(4.0)
+    assert to_rgba(lines[0, 11, 2].get_color()) == to_rgba(plotting.WEIGHT_COLORS[1])
+    assert lines[1, 0, 0].get_linewidth() == pytest.approx(4.0 * 0.5 / 2.0)
+
+
+def test_plot_network_accepts_mlp_params(ax):
+    from course_utils.models import MLP
+
+    mlp = MLP([3, 4, 2], output="softmax", seed=0)
+    plotting.plot_network(mlp.layer_sizes, weights=[mlp.params["W1"], mlp.params["W2"]], ax=ax)
+    lines = _connections(ax)
+    assert len(lines) == 3 * 4 + 4 * 2
+    largest = max(np.abs(mlp.params["W1"]).max(), np.abs(mlp.params["W2"]).max())
+    assert lines[1, 3, 1].get_linewidth() == pytest.approx(4.0 * abs(mlp.params["W2"][3, 1]) / largest)
+
+
+def test_plot_network_dropped_units_are_greyed_without_connections(ax):
+    plotting.plot_network([3, 4, 2], ax=ax, dropped=[None, np.array([False, True, False, True]), None])
+    units, dropped = _units(ax)
+    assert dropped == {(1, 1), (1, 3)}
+    for key in dropped:
+        assert units[key].get_linestyle() == "--"
+        assert to_rgba(units[key].get_facecolor()) == to_rgba(plotting.DROPPED_COLORS[0])
+    assert units[1, 0].get_linestyle() == "-"
+    lines = _connections(ax)
+    assert len(lines) == 3 * 2 + 2 * 2
+    assert not any(key[0] == 0 and key[2] in (1, 3) or key[0] == 1 and key[1] in (1, 3) for key in lines)
+    label = [t for t in ax.texts if t.get_text() == "$a^{[1]}_2$"][0]
+    assert to_rgba(label.get_color()) == to_rgba(plotting.DROPPED_COLORS[2])
+
+
+def test_plot_network_label_options(ax):
+    plotting.plot_network([2, 1], ax=ax, unit_labels=None, layer_names=None)
+    assert _texts(ax) == []
+    fig, ax2 = plt.subplots()
+    try:
+        plotting.plot_network([2, 1], ax=ax2, unit_labels=[["hue", "size"], None], layer_names=["in", "out"])
+        assert sorted(_texts(ax2)) == ["hue", "in", "out", "size"]
+    finally:
+        plt.close(fig)
+
+
+def test_plot_network_new_figure_when_none_is_open():
+    plt.close("all")
+    ax = plotting.plot_network([784, 50, 10])
+    try:
+        assert tuple(ax.figure.get_size_inches()) != tuple(plt.rcParams["figure.figsize"])
+        assert not _overlapping_texts(ax)
+    finally:
+        plt.close(ax.figure)
+
+
+@pytest.mark.parametrize("args, kwargs, error, match", [
+    ([3], {}, ValueError, "at least two layers"),
+    ([2, 0, 1], {}, ValueError, r"positive integers .*layer_sizes\[1\] is 0"),
+    ([2, 1.5], {}, ValueError, "positive integers"),
+    ("21", {}, TypeError, "list of unit counts"),
+    ([2, 2, 1], dict(weights=[np.ones((2, 2)), np.ones((1, 2))]), ValueError,
+     r"weights\[1\] must have shape \(2, 1\) = \(layer_sizes\[1\], layer_sizes\[2\]\); got \(1, 2\)"),
+    ([2, 3], dict(weights=[np.ones((3, 2))]), ValueError, r"got \(3, 2\) \(transposed\?"),
+    ([2, 2, 1], dict(weights=[np.ones((2, 2))]), ValueError, "list of 2 arrays.*; got 1"),
+    ([2, 1], dict(weights=np.ones((2, 1))), ValueError, r"one array of shape \(2, 1\): wrap it in a list"),
+    ([2, 1], dict(weights=3.0), TypeError, "list of 1 arrays"),
+    ([2, 2, 1], dict(weights=[np.ones((2, 2)), [["a"], ["b"]]]), TypeError, "array of numbers"),
+    ([2, 2, 1], dict(dropped=[None, [True]]), ValueError, r"one entry per layer \(3\)"),
+    ([2, 2, 1], dict(dropped=[None, np.array([True]), None]), ValueError,
+     r"dropped\[1\] must be None or a boolean mask of shape \(2,\)"),
+    ([2, 2, 1], dict(dropped=[None, np.array([1, 0]), None]), ValueError, "boolean mask"),
+    ([2, 2, 1], dict(unit_labels=[["a", "b"]]), ValueError, "list of 3 lists"),
+    ([2, 2, 1], dict(unit_labels=[["a", "b"], ["c"], None]), ValueError,
+     r"unit_labels\[1\] must have one label per unit of layer 1 \(2\); got 1"),
+    ([2, 2, 1], dict(layer_names=["in", "out"]), ValueError, r"layer_names must have one label per layer \(3\)"),
+    ([2, 2, 1], dict(max_units=2), ValueError, "max_units must be an integer >= 3"),
+])
+def test_plot_network_bad_input(ax, args, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        plotting.plot_network(args, ax=ax, **kwargs)
+
+
+def _dropped_per_panel(axes):
+    return [_units(a)[1] for a in axes]
+
+
+def test_plot_dropout_two_seeded_panels():
+    axes = plotting.plot_dropout([3, 5, 5, 2], p=0.5)
+    try:
+        assert isinstance(axes, np.ndarray) and axes.shape == (2,)
+        assert [a.get_title() for a in axes] == ["mini-batch 1", "mini-batch 2"]
+        assert "p = 0.5" in axes[0].figure._suptitle.get_text()
+        for seed, dropped in zip((0, 1), _dropped_per_panel(axes)):
+            rng = np.random.default_rng(seed)
+            expected = {(l, j) for l in (1, 2) for j in np.flatnonzero(rng.random(5) < 0.5)}
+            assert dropped == expected  # these seeds leave every hidden layer at least one unit
+            assert all(l in (1, 2) for l, _ in dropped)  # inputs and outputs are never dropped
+        assert _dropped_per_panel(axes)[0] != _dropped_per_panel(axes)[1]
+    finally:
+        plt.close(axes[0].figure)
+
+
+def test_plot_dropout_keeps_a_unit_in_every_hidden_layer():
+    fig, axes = plt.subplots(1, 3)
+    try:
+        out = plotting.plot_dropout([2, 4, 30, 1], p=0.999, seeds=(0, 1, 2), axes=axes)
+        assert out.shape == (3,) and out[2] is axes[2]
+        for a in axes:
+            units, dropped = _units(a)
+            for l in (1, 2):
+                assert len({k for k in units if k[0] == l} - dropped) == 1
+            assert not any(k[0] in (0, 3) for k in dropped)
+    finally:
+        plt.close(fig)
+
+
+def test_plot_dropout_p_zero_drops_nothing():
+    axes = plotting.plot_dropout([2, 3, 1], p=0, seeds=(5,))
+    try:
+        assert axes.shape == (1,) and _dropped_per_panel(axes) == [set()]
+        assert len(_connections(axes[0])) == 2 * 3 + 3
+    finally:
+        plt.close(axes[0].figure)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(p=1.0), ValueError, "0 <= p < 1"),
+    (dict(p=-0.1), ValueError, "0 <= p < 1"),
+    (dict(p="0.5"), TypeError, "0 <= p < 1"),
+    (dict(seeds=()), TypeError, "non-empty list of integer seeds"),
+    (dict(seeds=(0, -1)), ValueError, "non-negative integers"),
+])
+def test_plot_dropout_bad_input(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        plotting.plot_dropout([2, 3, 1], **kwargs)
+
+
+def test_plot_dropout_needs_one_axes_per_seed():
+    fig, ax = plt.subplots()
+    try:
+        with pytest.raises(ValueError, match="2 seeds need at least 2 Axes; got 1"):
+            plotting.plot_dropout([2, 3, 1], axes=[ax])
+    finally:
+        plt.close(fig)
+
+
+def _boxes(ax):
+    return {p.get_gid(): p for p in ax.patches if isinstance(p, FancyBboxPatch)}
+
+
+def _texts_outside_their_box(ax):
+    """Texts drawn for a box (same gid) that stick out of it on screen."""
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = _boxes(ax)
+    outside = []
+    for t in ax.texts:
+        if t.get_gid() in boxes:
+            inner, outer = t.get_window_extent(renderer), boxes[t.get_gid()].get_window_extent(renderer)
+            if inner.x0 < outer.x0 or inner.x1 > outer.x1 or inner.y0 < outer.y0 or inner.y1 > outer.y1:
+                outside.append(t.get_text())
+    return outside
+
+
+def test_plot_batchnorm_flow_both_rows(ax):
+    out = plotting.plot_batchnorm_flow(ax=ax)
+    assert out is ax and _is_diagram(ax)
+    boxes = _boxes(ax)
+    assert set(boxes) == {"train:batch", "train:stats", "train:normalise", "train:scale", "train:output",
+                          "train:learned", "train:running", "inference:input", "inference:stored",
+                          "inference:normalise_inference", "inference:scale", "inference:output",
+                          "inference:learned"}
+    texts = _texts(ax)
+    for expected in ("training", "inference", "batch statistics", r"$\mu_B = \frac{1}{N}\sum_i z_i$",
+                     r"$\sigma_B^2 = \frac{1}{N}\sum_i (z_i - \mu_B)^2$", "normalise",
+                     r"$\hat{z}_i = (z_i - \mu_B)\, /\, \sqrt{\sigma_B^2 + \epsilon}$", "scale and shift",
+                     r"$\gamma\, \hat{z}_i + \beta$", "learned parameters", "running averages",
+                     r"$\mu \leftarrow m\, \mu + (1 - m)\, \mu_B$", "stored statistics", r"running mean $\mu$"):
+        assert expected in texts, expected
+    # 4 + 4 along the two chains, the bypass of z to the normalisation in each row, the learned parameters in each
+    # row, batch statistics -> running averages -> stored statistics.
+    assert len(_arrows(ax)) == 8 + 2 + 2 + 2
+    # The running averages feed the inference row from above.
+    running, stored = boxes["train:running"].get_bbox(), boxes["inference:stored"].get_bbox()
+    assert stored.y1 < running.y0 and stored.x0 < (running.x0 + running.x1) / 2 < stored.x1
+
+
+@pytest.mark.parametrize("mode, present, absent", [
+    ("train", "train:running", "inference:stored"),
+    ("inference", "inference:running", "train:stats"),
+])
+def test_plot_batchnorm_flow_one_row(ax, mode, present, absent):
+    plotting.plot_batchnorm_flow(ax=ax, mode=mode)
+    boxes = _boxes(ax)
+    assert present in boxes and absent not in boxes
+    assert ("training" in _texts(ax)) == (mode == "train")
+    if mode == "inference":
+        assert boxes["inference:running"].get_linestyle() == "--"  # it lives in training
+
+
+@pytest.mark.parametrize("mode", ["both", "train", "inference"])
+def test_plot_batchnorm_flow_text_fits_in_boxes(mode):
+    plt.close("all")
+    ax = plotting.plot_batchnorm_flow(mode=mode)  # the figure it makes for itself
+    try:
+        assert _texts_outside_their_box(ax) == []
+        assert not _overlapping_texts(ax)
+    finally:
+        plt.close(ax.figure)
+    fig, small = plt.subplots(figsize=(6, 4))  # the fonts follow a small Axes
+    try:
+        plotting.plot_batchnorm_flow(ax=small, mode=mode)
+        assert _texts_outside_their_box(small) == []
+    finally:
+        plt.close(fig)
+
+
+def test_plot_batchnorm_flow_bad_mode(ax):
+    with pytest.raises(ValueError, match="mode must be 'train', 'inference' or 'both'; got 'test'"):
+        plotting.plot_batchnorm_flow(ax=ax, mode="test")
