@@ -10,6 +10,7 @@ that helpers compose on one figure and tests can inspect what was drawn:
 ``plot_history``                loss / accuracy curves from a history dict or a Keras ``History``
 ``plot_confusion_matrix``       a confusion matrix with counts (or row fractions) in the cells
 ``show_images``                 a grid of images (e.g. digits) with labels and predictions; returns the grid of Axes
+``plot_prediction``             one image beside its predicted class probabilities (bars; true and predicted class)
 ``plot_activation``             an activation function and its derivative
 ``plot_neuron``                 one neuron: inputs, weights, weighted sum ``z``, activation box, output
 ``plot_network``                a fully connected network from its layer sizes (optional weights, dropped units)
@@ -42,6 +43,7 @@ __all__ = [
     "plot_history",
     "plot_confusion_matrix",
     "show_images",
+    "plot_prediction",
     "plot_activation",
 ]
 
@@ -446,6 +448,78 @@ def show_images(images, labels=None, predictions=None, n_cols=10, axes=None, cla
             ax.set_title(name(labels[i]), fontsize=9)
         elif predictions is not None:
             ax.set_title(f"pred {name(predictions[i])}", fontsize=9)
+    return axes
+
+
+def plot_prediction(image, probabilities, true_label=None, class_names=None, axes=None):
+    """Show one image beside the model's predicted class probabilities as a bar chart.
+
+    image: (H, W) grey-level image, e.g. (28, 28), or the same image flattened to (H*W,) with H == W (e.g. (784,));
+    probabilities: (K,) predicted probabilities, one per class, non-negative and summing to 1 (one row of
+    ``model.predict``); true_label: the true class (an integer in 0..K-1) or None; class_names: K names for the bars
+    (default: the class numbers 0..K-1); axes: two Axes (image, bars), or None for a new figure.
+    The predicted class (the largest probability) is the filled bar, red when it differs from ``true_label``; the true
+    class carries a "true" mark under its bar. Returns the two Axes as an array ``[image_ax, bar_ax]``.
+    """
+    image = np.asarray(image)
+    if image.ndim == 1:
+        side = int(round(np.sqrt(image.size)))
+        if side * side != image.size or image.size == 0:
+            raise ValueError(f"a flat image must have a square number of pixels, e.g. (784,) for 28 x 28; "
+                             f"got shape {image.shape}.")
+        image = image.reshape(side, side)
+    if image.ndim != 2:
+        raise ValueError(f"image must have shape (H, W), e.g. (28, 28), or (H*W,), e.g. (784,); got shape {image.shape}. "
+                         "Pass one image, e.g. x_test[i], not a batch.")
+    p = as_float_array(probabilities, "probabilities")
+    if p.ndim != 1 or p.size < 2:
+        raise ValueError(f"probabilities must have shape (K,) with K >= 2 classes, one row of model.predict "
+                         f"(e.g. y_prob[i]); got shape {p.shape}.")
+    if not np.all(np.isfinite(p)) or np.any(p < -1e-6):
+        raise ValueError("probabilities must be finite and non-negative; got values such as "
+                         f"{p[~np.isfinite(p) | (p < -1e-6)][0]!r}. Pass softmax outputs, not logits.")
+    if abs(p.sum() - 1.0) > 1e-3:
+        raise ValueError(f"probabilities must sum to 1 (within 1e-3); they sum to {p.sum():.4g}. "
+                         "Pass softmax outputs (model.predict of a softmax layer), not logits or scores.")
+    K = p.size
+    if class_names is not None and len(class_names) != K:
+        raise ValueError(f"class_names must have one name per class ({K}); got {len(class_names)}.")
+    if true_label is not None:
+        if not isinstance(true_label, numbers.Integral) and not (
+                isinstance(true_label, (float, np.floating)) and float(true_label).is_integer()):
+            raise TypeError(f"true_label must be an integer class in 0..{K - 1} or None; got {true_label!r}.")
+        true_label = int(true_label)
+        if not 0 <= true_label < K:
+            raise ValueError(f"true_label must be a class in 0..{K - 1}; got {true_label}.")
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(7.5, 2.8), gridspec_kw={"width_ratios": [1, 2.2]})
+    axes = np.asarray(axes, dtype=object).ravel()
+    if len(axes) != 2 or not all(isinstance(a, plt.Axes) for a in axes):
+        raise TypeError("axes must be two matplotlib Axes (image, bars) or None.")
+    image_ax, bar_ax = axes
+    names = [str(k) for k in range(K)] if class_names is None else [str(name) for name in class_names]
+    predicted = int(np.argmax(p))
+    wrong = true_label is not None and predicted != true_label
+
+    image_ax.imshow(image, cmap="gray_r", interpolation="nearest")
+    image_ax.set_axis_off()
+    title = f"predicted {names[predicted]} ({p[predicted]:.2f})"
+    if true_label is not None:
+        title = f"true {names[true_label]}, " + title
+    image_ax.set_title(title, fontsize=9, color=HIGHLIGHT_COLOR if wrong else "black")
+
+    colors = ["0.8"] * K
+    colors[predicted] = HIGHLIGHT_COLOR if wrong else CLASS_COLORS[2]
+    bar_ax.bar(np.arange(K), p, color=colors, edgecolor="0.3", linewidth=0.6)
+    bar_ax.set_xticks(np.arange(K), names, fontsize=8, rotation=45 if max(len(n) for n in names) > 3 else 0)
+    bar_ax.set_ylim(0, 1.08)
+    bar_ax.set_xlabel("class")
+    bar_ax.set_ylabel("predicted probability")
+    bar_ax.spines[["top", "right"]].set_visible(False)
+    if true_label is not None:
+        bar_ax.get_xticklabels()[true_label].set_fontweight("bold")
+        bar_ax.annotate("true", xy=(true_label, p[true_label]), xytext=(0, 3), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=8, fontweight="bold")
     return axes
 
 

@@ -808,3 +808,84 @@ def test_plot_batchnorm_flow_text_fits_in_boxes(mode):
 def test_plot_batchnorm_flow_bad_mode(ax):
     with pytest.raises(ValueError, match="mode must be 'train', 'inference' or 'both'; got 'test'"):
         plotting.plot_batchnorm_flow(ax=ax, mode="test")
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# plot_prediction
+# --------------------------------------------------------------------------------------------------------------------
+def _probabilities(predicted=3, K=10):
+    p = np.full(K, 0.2 / (K - 1))
+    p[predicted] = 0.8
+    return p
+
+
+def _bar_heights(ax):
+    return np.array([patch.get_height() for patch in ax.patches])
+
+
+def test_plot_prediction_image_left_bars_right_correct_prediction():
+    image = np.random.default_rng(0).random((28, 28))
+    axes = plotting.plot_prediction(image, _probabilities(3), true_label=3)
+    try:
+        image_ax, bar_ax = axes
+        assert image_ax.images[0].get_array().shape == (28, 28)
+        np.testing.assert_allclose(_bar_heights(bar_ax), _probabilities(3))
+        assert [t.get_text() for t in bar_ax.get_xticklabels()] == [str(k) for k in range(10)]
+        assert image_ax.get_title() == "true 3, predicted 3 (0.80)"
+        assert image_ax.title.get_color() != plotting.HIGHLIGHT_COLOR
+        # the predicted bar is filled in colour, the others grey; the true class is marked
+        grey = [np.allclose(patch.get_facecolor(), to_rgba("0.8")) for patch in bar_ax.patches]
+        assert grey == [k != 3 for k in range(10)]
+        marks = [t for t in bar_ax.texts if t.get_text() == "true"]
+        assert len(marks) == 1 and marks[0].xy[0] == 3
+    finally:
+        plt.close(axes[0].figure)
+
+
+def test_plot_prediction_wrong_prediction_in_red_flat_image_class_names_given_axes():
+    fig, axes = plt.subplots(1, 2)
+    names = ["zero", "one", "two"]
+    try:
+        out = plotting.plot_prediction(np.zeros(16), [0.1, 0.2, 0.7], true_label=np.int64(0), class_names=names,
+                                       axes=axes)
+        assert out[0] is axes[0] and out[1] is axes[1]
+        assert axes[0].images[0].get_array().shape == (4, 4)
+        assert axes[0].get_title() == "true zero, predicted two (0.70)"
+        assert axes[0].title.get_color() == plotting.HIGHLIGHT_COLOR
+        assert np.allclose(axes[1].patches[2].get_facecolor(), to_rgba(plotting.HIGHLIGHT_COLOR))
+        assert [t.get_text() for t in axes[1].get_xticklabels()] == names
+        assert [t.xy[0] for t in axes[1].texts if t.get_text() == "true"] == [0]
+    finally:
+        plt.close(fig)
+
+
+def test_plot_prediction_without_true_label():
+    axes = plotting.plot_prediction(np.zeros((5, 5)), [0.5, 0.5])
+    try:
+        assert axes[0].get_title() == "predicted 0 (0.50)"
+        assert not [t for t in axes[1].texts if t.get_text() == "true"]
+    finally:
+        plt.close(axes[0].figure)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(image=np.zeros((3, 28, 28))), ValueError, r"image must have shape \(H, W\).*got shape \(3, 28, 28\)"),
+    (dict(image=np.zeros(10)), ValueError, r"square number of pixels.*\(10,\)"),
+    (dict(probabilities=np.full((1, 10), 0.1)), ValueError, r"shape \(K,\).*got shape \(1, 10\)"),
+    (dict(probabilities=np.full(10, 0.2)), ValueError, "must sum to 1.*sum to 2"),
+    (dict(probabilities=np.array([2.0, -1.0] + [0.0] * 8)), ValueError, "non-negative"),
+    (dict(probabilities=np.array([np.nan] + [0.1] * 9)), ValueError, "finite"),
+    (dict(probabilities=["a"] * 10), TypeError, "array of numbers"),
+    (dict(true_label=10), ValueError, r"class in 0\.\.9; got 10"),
+    (dict(true_label=1.5), TypeError, "integer class"),
+    (dict(class_names=["a", "b"]), ValueError, r"one name per class \(10\); got 2"),
+    (dict(axes="left"), TypeError, "two matplotlib Axes"),
+])
+def test_plot_prediction_bad_input(kwargs, error, match):
+    args = dict(image=np.zeros((28, 28)), probabilities=np.full(10, 0.1))
+    args.update(kwargs)
+    try:
+        with pytest.raises(error, match=match):
+            plotting.plot_prediction(**args)
+    finally:
+        plt.close("all")
