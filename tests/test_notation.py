@@ -105,6 +105,8 @@ def _symbols(tokens, decoration="", in_subscript=False):
             found += _symbols(argument, decoration + token + "{", in_subscript)
             continue
         if name in SKIP_ARGUMENT:
+            if i + 1 < len(tokens) and tokens[i + 1] == "*":  # \operatorname*{argmax}
+                i += 1
             environment, i = _argument(tokens, i + 1)
             if name == "begin" and "".join(environment) in ("array", "tabular"):
                 _, i = _argument(tokens, i)  # the column specification
@@ -196,7 +198,8 @@ def defined():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_symbol_is_defined_on_the_notation_page(path, defined):
     missing = undefined_symbols(nbformat.read(path, as_version=4), defined)
-    listed = "\n".join(f"  {symbol}   (cell {index}: ${math[:100]}$)" for symbol, (index, math) in sorted(missing.items()))
+    listed = "\n".join(f"  {symbol}   (cell {index}: ${math[:100]}$)"
+                       for symbol, (index, math) in sorted(missing.items()))
     assert not missing, (
         f"{path.relative_to(ROOT)} uses {len(missing)} symbol(s) that lectures/00_notation.ipynb does not define "
         f"(add a row for each to the symbol column of its tables):\n{listed}")
@@ -218,18 +221,20 @@ def test_symbols_are_letters_with_their_decorations_without_scripts():
     assert symbols_in(math) == [r"\hat{\mathbf{y}}", r"\sigma", r"\mathbf{W}", "x", "b", "z", r"\mathcal{L}",
                                 r"\boldsymbol{\delta}", "e", "t", r"\mathbf{Z}", r"\mu", r"\bar{u}", "n", "W"]
     # an unknown macro is a symbol (\nabla, \hbar); a named function is not; an array's column specification neither
-    assert symbols_in(r"\mathbf{Wx} + \nabla_{\boldsymbol{\theta}} \hbar \mathrm{Var}(X) \begin{array}{cc} a \end{array}") == [
+    assert symbols_in(r"\mathbf{Wx} + \nabla_{\boldsymbol{\theta}} \hbar \mathrm{Var}(X)"
+                      r" \begin{array}{cc} a \end{array} \operatorname*{argmax}_k") == [
         r"\mathbf{W}", r"\mathbf{x}", r"\nabla", r"\boldsymbol{\theta}", r"\hbar", "X", "a"]
 
 
 def test_the_check_fails_on_an_undefined_symbol():
     page = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
         "| symbol | meaning |\n| --- | --- |\n| $\\mathbf{x}$ | input |\n| $\\eta$, $|a|$ | learning rate |\n"
-        "| $\\bar{v}$ | adjoint |\n| $\\hat{\\mathbf{m}}$ | corrected |\n\nText $\\xi$ outside a table defines nothing.")])
+        "| $\\bar{v}$ | adjoint |\n| $\\hat{\\mathbf{m}}$ | corrected |\n\n"
+        "Text $\\xi$ outside a table defines nothing.")])
     defined = defined_symbols(page)
     assert defined == {r"\mathbf{x}", r"\eta", "a", r"\bar{v}", r"\hat{\mathbf{m}}"}
     assert is_defined(r"\hat{m}", defined) and is_defined("x", defined) and is_defined(r"\bar{x}", defined)
-    assert not is_defined(r"\mathbf{a}", defined) and not is_defined(r"\tilde{m}", defined) and not is_defined("m", defined)
+    assert not any(is_defined(symbol, defined) for symbol in [r"\mathbf{a}", r"\tilde{m}", "m", r"\bar{z}"])
     lecture = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("x = 1  # $\\zeta$ in code is not math"),
         nbformat.v4.new_markdown_cell("Step $\\mathbf{x} \\leftarrow \\mathbf{x} - \\eta\\, d\\mathbf{x}$ on $x_j$."),
