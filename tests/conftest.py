@@ -13,6 +13,7 @@ import pytest
 from browser_support import save_screenshot, start_chromium
 
 VIEWPORT = {"width": 1400, "height": 1000}
+ACTION_TIMEOUT_MS = 30_000  # longest wait of a click, a page load or an expect() that says nothing else
 
 
 @pytest.fixture(scope="module")
@@ -20,6 +21,10 @@ def browser():
     # Module scope, not session: while Playwright is open, nbclient (asyncio.run) cannot run in this process, and
     # xdist may give the same worker other test modules that execute notebooks.
     playwright, browser = start_chromium()
+    from playwright.sync_api import expect
+
+    # Playwright's default of 5 s per expectation is short for a kernel answering a click on a busy 2-core machine.
+    expect.set_options(timeout=ACTION_TIMEOUT_MS)
     yield browser
     browser.close()
     playwright.stop()
@@ -36,7 +41,7 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture
 def page(browser, request):
     context = browser.new_context(viewport=VIEWPORT)
-    context.set_default_timeout(30_000)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
     page = context.new_page()
     yield page
     if getattr(request.node, "browser_test_failed", False):
