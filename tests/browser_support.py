@@ -189,10 +189,21 @@ class JupyterLab:
             path.write_text(json.dumps(values))
         return settings
 
-    def start(self):
+    def start(self, attempts=3):
+        """Start the server and wait until ``/api/status`` answers; return self.
+
+        A port taken between :func:`free_port` and the server's start is retried with another one.
+        """
         self.state_dir.mkdir(parents=True, exist_ok=True)
         settings = self._write_settings()
-        self.port = free_port()
+        for attempt in range(attempts):
+            self.port = free_port()
+            if self._launch(settings) or attempt == attempts - 1:
+                return self
+        return self  # pragma: no cover
+
+    def _launch(self, settings):
+        """Start ``jupyter lab`` on ``self.port``; True once it answers, False if the port was taken meanwhile."""
         command = [
             sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
             "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
@@ -209,13 +220,16 @@ class JupyterLab:
         deadline = time.monotonic() + self.startup_timeout
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited with status {self.process.returncode} before answering:\n"
+                returncode, self.process = self.process.returncode, None
+                if "already in use" in self.log_tail():
+                    return False
+                raise RuntimeError(f"jupyter lab exited with status {returncode} before answering:\n"
                                    f"{self.log_tail()}")
             try:
                 self.api("api/status", timeout=2)
-                return self
+                return True
             except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-                pass
+                pass  # not listening yet (or another program on the port, without our token)
             if time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(f"jupyter lab did not answer /api/status within {self.startup_timeout} s:\n"
