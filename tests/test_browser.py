@@ -43,7 +43,7 @@ def _expect():
 # JupyterLab, seen from the page
 # --------------------------------------------------------------------------------------------------------------------
 def open_notebook(page, lab, path, workspace):
-    """Open ``path`` in a fresh JupyterLab workspace and wait until its kernel is connected and idle; return the panel."""
+    """Open ``path`` in a fresh JupyterLab workspace; wait until its kernel is connected and idle; return the panel."""
     expect = _expect()
     # A workspace of its own per test: JupyterLab would otherwise reopen the notebooks of the previous test.
     page.goto(f"{lab.url}/lab/workspaces/{workspace}/tree/{path}?token={lab.token}")
@@ -76,7 +76,7 @@ def run_all_cells(page, panel):
         """([panel, stderr]) => {
             const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];
             const done = prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-            return done || panel.querySelector('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]');
+            return done || panel.querySelector(stderr);
         }""",
         arg=[panel.element_handle(), STDERR_OUTPUT], timeout=RUN_ALL_TIMEOUT_MS)
     wait_for_idle_kernel(panel)
@@ -201,7 +201,7 @@ def test_validate_names_the_first_failing_test_of_the_release(page, student, scr
     expect(dialog).to_contain_text("NotImplementedError")
     text = dialog.inner_text()
     assert "Success!" not in text
-    # The first test cell of the assignment (test_forward_propagation), shown with the docstring that says what it checks.
+    # The first test cell of the assignment (test_forward_propagation), with the docstring saying what it checks.
     assert '"""forward_propagation returns A2' in text, text[:2000]
     dialog.get_by_role("button", name="Ok").click()
     expect(dialog).to_be_hidden()
