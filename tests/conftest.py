@@ -1,0 +1,63 @@
+"""Fixtures for the tests that drive a real browser (see ``tests/browser_support.py``).
+
+- ``browser``: headless Chromium through Playwright, one per test module (the test is skipped, saying what to
+  install, where there is no Chromium or no Playwright);
+- ``page``: a fresh browser page (own cookies and storage) for one test; a failing test leaves
+  ``artifacts/browser/<test>-failed.png``;
+- ``screenshot``: ``screenshot(page_or_locator, suffix="")`` saves ``artifacts/browser/<test>[-suffix].png``.
+
+The fixtures start nothing until a test asks for them, so the other test modules do not pay for a browser.
+"""
+import pytest
+
+from browser_support import save_screenshot, start_chromium
+
+VIEWPORT = {"width": 1400, "height": 1000}
+ACTION_TIMEOUT_MS = 30_000  # longest wait of a click, a page load or an expect() that says nothing else
+
+
+@pytest.fixture(scope="module")
+def browser():
+    # Module scope, not session: while Playwright is open, nbclient (asyncio.run) cannot run in this process, and
+    # xdist may give the same worker other test modules that execute notebooks.
+    playwright, browser = start_chromium()
+    from playwright.sync_api import expect
+
+    # Playwright's default of 5 s per expectation is short for a kernel answering a click on a busy 2-core machine.
+    expect.set_options(timeout=ACTION_TIMEOUT_MS)
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.browser_test_failed = report.failed
+    return report
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    if getattr(request.node, "browser_test_failed", False):
+        try:
+            save_screenshot(page, f"{request.node.name}-failed", full_page=True)
+        except Exception:  # noqa: BLE001 - a screenshot must not hide the failure itself
+            pass
+    context.close()
+
+
+@pytest.fixture
+def screenshot(request):
+    """``screenshot(target, suffix="")``: save ``artifacts/browser/<test name>[-suffix].png``; returns the path."""
+
+    def take(target, suffix="", full_page=False):
+        name = request.node.name + (f"-{suffix}" if suffix else "")
+        return save_screenshot(target, name, full_page=full_page)
+
+    return take
