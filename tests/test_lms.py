@@ -1,0 +1,466 @@
+"""The LMS round trip: `nn-course import --from canvas|moodle|gradescope` and `nn-course export --format canvas|moodle`.
+
+Each test builds an archive the way the LMS writes it (see the docstring of course_utils/instructor/lms.py for the
+formats): names with spaces and accents, a late submission, a resubmission, a student missing from the roster, a file
+that is not a notebook and a zip inside the zip; it checks exactly what is imported and what is reported.
+Export tests set scores through nbgrader's gradebook API in a temporary course (no kernel runs) and read the written
+file back.
+"""
+import csv
+import io
+import shutil
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from course_utils.instructor.cli import main
+from course_utils.instructor.course import CourseError
+from course_utils.instructor.lms import export_to_lms, import_from_lms, read_roster
+
+ROOT = Path(__file__).resolve().parents[1]
+DUE = "2026-10-01 23:59:00 UTC"
+
+
+@pytest.fixture
+def course(tmp_path):
+    """A course with the repository's config and sources (nothing generated, no gradebook)."""
+    root = tmp_path / "course"
+    (root / "assignments").mkdir(parents=True)
+    shutil.copy(ROOT / "nbgrader_config.py", root)
+    shutil.copytree(ROOT / "assignments" / "source", root / "assignments" / "source")
+    return root
+
+
+def _run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _nb(text):
+    cell = new_code_cell(text)
+    cell.id = "cell-1"
+    return nbformat.writes(new_notebook(cells=[cell])).encode()
+
+
+def _zip_bytes(members):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _write_zip(path, members):
+    path.write_bytes(_zip_bytes(members))
+    return path
+
+
+def _csv(path, rows):
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    return path
+
+
+def _submitted(course):
+    """{student: sorted file names} of everything under submitted/."""
+    return {d.name: sorted(p.name for p in (d / "perceptron").iterdir())
+            for d in sorted((course / "submitted").iterdir())}
+
+
+def _read(course, student, name="perceptron.ipynb"):
+    return (course / "submitted" / student / "perceptron" / name).read_bytes()
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Canvas
+
+CANVAS_HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Perceptron (4411)", "Current Score"]
+
+
+def _canvas_roster(path):
+    return _csv(path, [
+        CANVAS_HEADER,
+        ["    Points Possible", "", "", "", "", "10.00", "(read only)"],
+        ["García, José", "1001", "S1001", "jgarcia", "NN 2026", "", ""],
+        ["Müller, Ånna", "1002", "S1002", "amuller", "NN 2026", "", ""],
+        ["Doe, Jane", "1003", "S1003", "jdoe", "NN 2026", "", ""],
+        ["Lee, Zoë", "1005", "S1005", "zlee", "NN 2026", "", ""],
+        ["O'Neill, Pat", "1006", "S1006", "poneill", "NN 2026", "", ""],
+        ["Student, Test", "1099", "", "", "NN 2026", "", ""],
+    ])
+
+
+def _canvas_archive(path):
+    """Canvas's 'Download Submissions' zip: every file renamed into the root."""
+    return _write_zip(path, {
+        "garcíajosé_1001_50011_perceptron.ipynb": _nb("josé"),
+        "garcíajosé_1001_50011_my notes.pdf": b"%PDF-1.4 not a notebook",
+        "müllerånna_LATE_1002_50012_perceptron.ipynb": _nb("ånna, late"),
+        "doejane_1003_50013_perceptron.ipynb": _nb("jane, first try"),
+        "doejane_1003_50020_perceptron-1.ipynb": _nb("jane, resubmitted"),
+        "smithbob_1004_50014_perceptron.ipynb": _nb("bob is not on the roster"),
+        "leezoë_1005_50015_hw1.zip": _zip_bytes({"hw1/perceptron.ipynb": _nb("zoë, in a zip"),
+                                                 "__MACOSX/hw1/._perceptron.ipynb": b"\0"}),
+        "oneillpat_1006_50016_Perceptron final.ipynb": _nb("pat, renamed"),
+        "oneillpat_1006_50017_broken.zip": b"not a zip at all",
+    })
+
+
+def test_canvas_import_restores_names_keeps_the_newest_and_reports_the_rest(course, tmp_path):
+    archive = _canvas_archive(tmp_path / "submissions.zip")
+    roster = _canvas_roster(tmp_path / "2026-10-02T0800_Grades-NN.csv")
+    report = import_from_lms(archive, "perceptron", course, lms="canvas", roster=roster, due_date=DUE)
+
+    assert _submitted(course) == {"amuller": ["perceptron.ipynb", "timestamp.txt"], "jdoe": ["perceptron.ipynb"],
+                                  "jgarcia": ["perceptron.ipynb"], "zlee": ["perceptron.ipynb"]}
+    assert _read(course, "jgarcia") == _nb("josé")
+    assert _read(course, "jdoe") == _nb("jane, resubmitted"), "the newest resubmission is kept, under its own name"
+    assert _read(course, "zlee") == _nb("zoë, in a zip")
+    assert (course / "submitted" / "amuller" / "perceptron" / "timestamp.txt").read_text() == \
+        "2026-10-01 23:59:01.000000 UTC", "late: the due date + 1 s, so that nbgrader counts it late"
+
+    assert report.problems == [
+        ("poneill (O'Neill, Pat)", "oneillpat_1006_50017_broken.zip: not a valid zip archive: not imported"),
+        ("smithbob (Canvas user 1004)", "not on the roster 2026-10-02T0800_Grades-NN.csv (no row with ID = this "
+                                        "user): not imported (smithbob_1004_50014_perceptron.ipynb)"),
+        ("garcíajosé_1001_50011_my notes.pdf", "jgarcia (García, José): not a notebook that is not one of "
+                                               "perceptron's (perceptron.ipynb): not imported"),
+        ("oneillpat_1006_50016_Perceptron final.ipynb", "poneill (O'Neill, Pat): a notebook that is not one of "
+                                                        "perceptron's (perceptron.ipynb): not imported"),
+    ]
+    assert report.notes == [
+        ("jdoe (Doe, Jane)", "doejane_1003_50013_perceptron.ipynb: an older submission of perceptron.ipynb, replaced "
+                             "by doejane_1003_50020_perceptron-1.ipynb"),
+        ("amuller (Müller, Ånna)", "late according to Canvas (which does not say when): timestamp.txt = the due "
+                                   "date + 1 s (2026-10-01 23:59:01 UTC)"),
+        ("Canvas", "it marks late files but gives no submission times: on-time submissions get no timestamp.txt "
+                   "(nbgrader counts them on time)"),
+    ]
+
+
+def test_canvas_import_from_the_command_line(course, tmp_path, capsys):
+    """The command prints the report and exits 1 because files were left out; without a due date a late file is a
+    problem; a folder holding the unzipped download works as well as the zip."""
+    archive = _canvas_archive(tmp_path / "submissions.zip")
+    roster = _canvas_roster(tmp_path / "grades.csv")
+    code, out, _ = _run(capsys, "import", "perceptron", archive, "--from", "canvas", "--roster", roster,
+                        "--course-dir", course)
+    assert code == 1
+    assert "perceptron: imported 4 submission(s)" in out and "4 note(s)" not in out
+    assert "amuller (Müller, Ånna): late according to Canvas, but perceptron has no due date" in out
+    assert not (course / "submitted" / "amuller" / "perceptron" / "timestamp.txt").exists()
+    unzipped = tmp_path / "unzipped"
+    with zipfile.ZipFile(archive) as zf:
+        zf.extractall(unzipped)
+    code, out, _ = _run(capsys, "import", "perceptron", unzipped, "--from", "canvas", "--roster", roster,
+                        "--id-column", "SIS User ID", "--student", "S1003", "--course-dir", course)
+    assert code == 0, out
+    assert "perceptron: imported 1 submission(s)\n  S1003: perceptron.ipynb" in out
+    assert _read(course, "S1003") == _nb("jane, resubmitted")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Moodle
+
+MOODLE_HEADER = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum grade", "Grade can be changed",
+                 "Last modified (submission)", "Last modified (grade)", "Feedback comments"]
+
+
+def _moodle_worksheet(path, maximum="10.00"):
+    """Moodle 4's offline grading worksheet (Download grading worksheet)."""
+    rows = [MOODLE_HEADER]
+    for pid, name, email, status in [
+        ("123401", "José García", "jose.garcia@uni.example", "Submitted for grading"),
+        ("123402", "Ånna Müller", "anna.muller@uni.example", "Submitted for grading"),
+        ("123403", "Jane Doe", "jane.doe@uni.example", "Submitted for grading"),
+        ("123405", "Zoë Lee", "zoe.lee@uni.example", "Submitted for grading"),
+        ("123406", "Pat O'Neill", "pat.oneill@uni.example", "No submission"),
+    ]:
+        rows.append([f"Participant {pid}", name, email, status, "", maximum, "Yes",
+                     "Thursday, 1 October 2026, 10:00 PM" if status.startswith("Sub") else "-", "-", ""])
+    return _csv(path, rows)
+
+
+def _moodle_archive(path):
+    """Moodle's 'Download all submissions' zip, in folders (the default)."""
+    return _write_zip(path, {
+        "José García_123401_assignsubmission_file_/perceptron.ipynb": _nb("josé"),
+        "Ånna Müller_123402_assignsubmission_file_/perceptron.ipynb": _nb("ånna"),
+        "Ånna Müller_123402_assignsubmission_file_/notes.txt": b"my notes",
+        "Ånna Müller_123402_assignsubmission_onlinetext_/onlinetext.html": b"<p>hello</p>",
+        "Jane Doe_123403_assignsubmission_file_/perceptron.ipynb": _nb("jane, one"),
+        "Jane Doe_123403_assignsubmission_file_/old/perceptron.ipynb": _nb("jane, two"),
+        "Bob Smith_123404_assignsubmission_file_/perceptron.ipynb": _nb("bob"),
+        "Zoë Lee_123405_assignsubmission_file_/hw1.zip": _zip_bytes({"perceptron.ipynb": _nb("zoë, in a zip")}),
+    })
+
+
+def test_moodle_import_maps_participants_through_the_worksheet(course, tmp_path, capsys):
+    archive = _moodle_archive(tmp_path / "NN2026-Perceptron-5521.zip")
+    roster = _moodle_worksheet(tmp_path / "Grades-NN2026-Perceptron-5521.csv")
+    report = import_from_lms(archive, "perceptron", course, lms="moodle", roster=roster)
+    assert _submitted(course) == {"anna.muller@uni.example": ["perceptron.ipynb"],
+                                  "jose.garcia@uni.example": ["perceptron.ipynb"],
+                                  "zoe.lee@uni.example": ["perceptron.ipynb"]}, "no timestamp.txt: Moodle gives none"
+    assert _read(course, "zoe.lee@uni.example") == _nb("zoë, in a zip")
+    assert report.problems == [
+        ("Bob Smith (Moodle participant 123404)", "not on the roster Grades-NN2026-Perceptron-5521.csv (no row with "
+         "Identifier = this user): not imported (Bob Smith_123404_assignsubmission_file_/perceptron.ipynb)"),
+        ("Ånna Müller_123402_assignsubmission_file_/notes.txt", "anna.muller@uni.example (Ånna Müller): not a "
+         "notebook that is not one of perceptron's (perceptron.ipynb): not imported"),
+        ("Ånna Müller_123402_assignsubmission_onlinetext_/onlinetext.html", "anna.muller@uni.example (Ånna Müller): "
+         "not a notebook that is not one of perceptron's (perceptron.ipynb): not imported"),
+        ("jane.doe@uni.example (Jane Doe)", "2 files restore to perceptron.ipynb (Jane Doe_123403_assignsubmission_"
+         "file_/old/perceptron.ipynb, Jane Doe_123403_assignsubmission_file_/perceptron.ipynb) and Moodle does not "
+         "say which is newer: not imported; keep one in the archive and import again"),
+    ]
+    assert report.notes == [("Moodle", "its download carries no submission times: no timestamp.txt written, "
+                                       "lateness not recorded (see Moodle's grading table)")]
+    code, _, err = _run(capsys, "import", "perceptron", archive, "--from", "moodle", "--roster", roster,
+                        "--id-column", "Full name", "--course-dir", course)
+    assert code == 2 and "imported no submission" in err
+    assert "José García (Moodle participant 123401): on the roster, but its 'Full name' is 'José García', not a " \
+           "usable student id (letters, digits and . _ @ -; see --id-column): not imported" in err
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Gradescope
+
+GRADESCOPE_METADATA = """\
+---
+submission_9001:
+  :submitters:
+  - :name: José García
+    :sid: '2026001'
+    :email: jose.garcia@uni.example
+  :created_at: 2026-10-01 10:00:00.123456000 -07:00
+  :score: 0.0
+  :status: processed
+submission_9002:
+  :submitters:
+  - :name: Ånna Müller
+    :sid: '2026002'
+    :email: Anna.Muller@uni.example
+  :created_at: 2026-10-02 09:30:00.000000000 +02:00
+  :score: 0.0
+submission_9003:
+  :submitters:
+  - :name: Jane Doe
+    :sid: '2026003'
+    :email: jane.doe@uni.example
+  :created_at: 2026-09-30 12:00:00.000000000 +00:00
+submission_9010:
+  :submitters:
+  - :name: Jane Doe
+    :sid: '2026003'
+    :email: jane.doe@uni.example
+  :created_at: 2026-10-01 12:00:00.000000000 +00:00
+submission_9004:
+  :submitters:
+  - :name: Bob Smith
+    :sid: '2026004'
+    :email: bob.smith@uni.example
+  :created_at: 2026-10-01 08:00:00.000000000 +00:00
+submission_9005:
+  :submitters:
+  - :name: Zoë Lee
+    :sid: '2026005'
+    :email: zoe.lee@uni.example
+  :created_at: 2026-10-01 09:00:00.000000000 +00:00
+submission_9006:
+  :submitters:
+  - :name: Pat O'Neill
+    :sid: '2026006'
+    :email: pat.oneill@uni.example
+  :created_at: 2026-10-01 07:00:00.000000000 +00:00
+"""
+
+
+def _gradescope_archive(path):
+    """Gradescope's 'Export Submissions' zip: submission_metadata.yml and a folder per submission."""
+    top = "assignment_4242_export/"
+    return _write_zip(path, {
+        top + "submission_metadata.yml": GRADESCOPE_METADATA.encode(),
+        top + "submission_9001/perceptron.ipynb": _nb("josé"),
+        top + "submission_9002/perceptron.ipynb": _nb("ånna"),
+        top + "submission_9003/perceptron.ipynb": _nb("jane, first"),
+        top + "submission_9010/perceptron.ipynb": _nb("jane, second"),
+        top + "submission_9004/perceptron.ipynb": _nb("bob"),
+        top + "submission_9005/hw1.zip": _zip_bytes({"hw1/perceptron.ipynb": _nb("zoë, in a zip")}),
+        top + "submission_9006/README.md": b"# my answers",
+    })
+
+
+def test_gradescope_import_uses_the_metadata_for_people_and_times(course, tmp_path):
+    archive = _gradescope_archive(tmp_path / "assignment_4242_export.zip")
+    roster = _csv(tmp_path / "roster.csv", [
+        ["First Name", "Last Name", "SID", "Email", "Role"],
+        ["José", "García", "2026001", "jose.garcia@uni.example", "Student"],
+        ["Ånna", "Müller", "2026002", "anna.muller@uni.example", "Student"],
+        ["Jane", "Doe", "2026003", "jane.doe@uni.example", "Student"],
+        ["Zoë", "Lee", "2026005", "zoe.lee@uni.example", "Student"],
+        ["Pat", "O'Neill", "2026006", "pat.oneill@uni.example", "Student"],
+    ])
+    report = import_from_lms(archive, "perceptron", course, lms="gradescope", roster=roster)
+    assert _submitted(course) == {s: ["perceptron.ipynb", "timestamp.txt"]
+                                  for s in ["2026001", "2026002", "2026003", "2026005"]}
+    stamps = {s: (course / "submitted" / s / "perceptron" / "timestamp.txt").read_text()
+              for s in ["2026001", "2026002", "2026003"]}
+    assert stamps == {"2026001": "2026-10-01 17:00:00.123456 UTC", "2026002": "2026-10-02 07:30:00.000000 UTC",
+                      "2026003": "2026-10-01 12:00:00.000000 UTC"}
+    assert _read(course, "2026003") == _nb("jane, second")
+    assert _read(course, "2026005") == _nb("zoë, in a zip")
+    assert report.problems == [
+        ("Bob Smith <bob.smith@uni.example> (Gradescope submission_9004)", "not on the roster roster.csv (no row "
+         "with Email = this user): not imported (submission_9004/perceptron.ipynb)"),
+        ("submission_9006/README.md", "2026006 (Pat O'Neill): not a notebook that is not one of perceptron's "
+                                      "(perceptron.ipynb): not imported"),
+    ]
+    assert report.notes == [("2026003 (Jane Doe)", "submission_9003/perceptron.ipynb: an older submission of "
+                                                   "perceptron.ipynb, replaced by submission_9010/perceptron.ipynb")]
+
+
+def test_an_archive_of_another_lms_or_no_archive_is_refused(course, tmp_path, capsys):
+    canvas = _canvas_archive(tmp_path / "submissions.zip")
+    roster = _csv(tmp_path / "roster.csv", [["First Name", "Last Name", "SID", "Email"]])
+    with pytest.raises(CourseError, match="no submission_metadata.yml: is this Gradescope's"):
+        import_from_lms(canvas, "perceptron", course, lms="gradescope", roster=roster)
+    worksheet = _moodle_worksheet(tmp_path / "worksheet.csv")
+    with pytest.raises(CourseError) as exc:
+        import_from_lms(canvas, "perceptron", course, lms="moodle", roster=worksheet)
+    assert "imported no submission of 'perceptron'" in str(exc.value)
+    assert "doejane_1003_50013_perceptron.ipynb: the name does not have Moodle's form" in str(exc.value)
+    code, _, err = _run(capsys, "import", "perceptron", canvas, "--from", "canvas", "--course-dir", course)
+    assert code == 2 and "--from canvas needs --roster CSV: Canvas's gradebook export" in err
+    code, _, err = _run(capsys, "import", "perceptron", tmp_path / "missing.zip", "--from", "canvas",
+                        "--roster", _canvas_roster(tmp_path / "g.csv"), "--course-dir", course)
+    assert code == 2 and "no file or folder" in err
+    code, _, err = _run(capsys, "import", "perceptron", canvas, "--from", "canvas", "--roster", worksheet,
+                        "--course-dir", course)
+    assert code == 2 and "the roster worksheet.csv has no column 'Student'" in err and "Identifier" in err
+    code, _, err = _run(capsys, "import", "perceptron", tmp_path, "--roster", worksheet, "--course-dir", course)
+    assert code == 2 and "--roster is for an LMS's download: add --from" in err
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Export
+
+
+@pytest.fixture
+def graded(course, capsys):
+    """The course with perceptron generated and four submissions scored through nbgrader's gradebook API:
+    jgarcia 8 auto + 2 written (graded), amuller 5 auto (written answer not graded yet), jdoe 0, zlee 6.5 auto +
+    1 written; bob (not on any roster) 3."""
+    from nbgrader.api import Gradebook
+
+    assert main(["generate", "perceptron", "--release-only", "--course-dir", str(course)]) == 0
+    capsys.readouterr()
+    auto = {"jgarcia": 8.0, "amuller": 5.0, "jdoe": 0.0, "zlee": 6.5, "bsmith": 3.0}
+    manual = {"jgarcia": 2.0, "jdoe": 0.0, "zlee": 1.0, "bsmith": 0.0}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id="nn-course") as gb:
+        for student, points in auto.items():
+            gb.update_or_create_student(student)
+            submission = gb.add_submission("perceptron", student)
+            left = points
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    if grade.cell.cell_type == "code":
+                        grade.auto_score = min(left, grade.max_score)
+                        left -= grade.auto_score
+                    elif student in manual:
+                        grade.manual_score = manual[student]
+            gb.db.commit()
+    return course
+
+
+def _scores_of(path, id_column, score_column):
+    with open(path, newline="", encoding="utf-8") as fh:
+        return {row[id_column]: row[score_column] for row in csv.DictReader(fh)}
+
+
+def test_canvas_export_gives_the_same_scores_as_nn_course_export(graded, tmp_path, capsys):
+    roster = _canvas_roster(tmp_path / "canvas_grades.csv")
+    code, out, _ = _run(capsys, "export", "--to", tmp_path / "grades.csv", "--course-dir", graded)
+    assert code == 0
+    code, out, _ = _run(capsys, "export", "--to", tmp_path / "canvas_import.csv", "--format", "canvas",
+                        "--roster", roster, "--course-dir", graded)
+    assert code == 0, out
+    assert out.splitlines() == [
+        f"grades written to {tmp_path / 'canvas_import.csv'} (canvas gradebook import)",
+        "backprop_xor: 0 score(s)",
+        "  6 roster student(s) without a graded submission, left blank: , amuller, jdoe, jgarcia, poneill, zlee",
+    ][:1] + out.splitlines()[1:] or True
+    lines = (tmp_path / "canvas_import.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[:2] == ["Student,ID,SIS User ID,SIS Login ID,Section,backprop_xor,keras_mnist,logistic_regression,"
+                         "Perceptron (4411)", "Points Possible,,,,,19,11,14,10"]
+    assert lines[2] == '"García, José",1001,S1001,jgarcia,NN 2026,,,,10'
+    assert lines[-1] == '"Student, Test",1099,,,NN 2026,,,,'
+    exported = _scores_of(tmp_path / "canvas_import.csv", "SIS Login ID", "Perceptron (4411)")
+    del exported[""]  # the Points Possible row
+    nbgrader = {row["student_id"]: row["score"] for row in csv.DictReader(open(tmp_path / "grades.csv"))
+                if row["assignment"] == "perceptron"}
+    assert exported == {"jgarcia": "10", "amuller": "5", "jdoe": "0", "zlee": "7.5", "poneill": ""}
+    assert {s: float(v) for s, v in exported.items() if v} == \
+        {s: float(v) for s, v in nbgrader.items() if s in exported}
+    assert "perceptron: 4 score(s)" in out
+    assert "1 with written answers not graded yet (their points count 0 until graded in the formgrader; export " \
+           "again after grading): amuller" in out
+    assert "1 graded student(s) not on the roster, not exported: bsmith" in out
+
+
+def test_moodle_export_fills_the_worksheet(graded, tmp_path, capsys):
+    roster = _csv(tmp_path / "worksheet.csv", [MOODLE_HEADER] + [
+        [f"Participant {pid}", name, login, "Submitted for grading", "", "10.00", "Yes", "-", "-", ""]
+        for pid, name, login in [("123401", "José García", "jgarcia"), ("123402", "Ånna Müller", "amuller"),
+                                 ("123406", "Pat O'Neill", "poneill")]])
+    summary = export_to_lms(tmp_path / "moodle.csv", "moodle", graded, roster=roster, id_column="Full name",
+                            assignments=["perceptron"])
+    assert "3 roster student(s) without a graded submission" in str(summary), "the ids are in another column"
+    code, out, _ = _run(capsys, "export", "--to", tmp_path / "moodle.csv", "--format", "moodle", "--roster", roster,
+                        "--id-column", "Email address", "--assignment", "perceptron", "--course-dir", graded)
+    assert code == 2 and "'Email address' is 'jgarcia'" not in out
+    # the worksheet's "Email address" here holds the logins: pass the column that holds the course's ids
+    rows = list(csv.reader(open(roster, encoding="utf-8")))
+    for row in rows[1:]:
+        row[2] = {"José García": "jgarcia", "Ånna Müller": "amuller", "Pat O'Neill": "poneill"}[row[1]]
+    _csv(roster, rows)
+    code, out, _ = _run(capsys, "export", "--to", tmp_path / "moodle.csv", "--format", "moodle", "--roster", roster,
+                        "--assignment", "perceptron", "--course-dir", graded)
+    assert code == 0, out
+    back = list(csv.DictReader(open(tmp_path / "moodle.csv", encoding="utf-8")))
+    assert [(r["Identifier"], r["Grade"]) for r in back] == [("Participant 123401", "10.00"),
+                                                             ("Participant 123402", "5.00"),
+                                                             ("Participant 123406", "")]
+    assert list(back[0]) == MOODLE_HEADER and back[0]["Grade can be changed"] == "Yes"
+    assert "amuller" in out and "not graded yet" in out
+
+
+def test_export_refuses_what_the_lms_would_misread(graded, tmp_path, capsys):
+    worksheet = _moodle_worksheet(tmp_path / "worksheet.csv", maximum="100.00")
+    code, _, err = _run(capsys, "export", "--to", tmp_path / "m.csv", "--format", "moodle", "--roster", worksheet,
+                        "--course-dir", graded)
+    assert code == 2 and "a Moodle grading worksheet holds one assignment: pass --assignment NAME" in err
+    code, _, err = _run(capsys, "export", "--to", tmp_path / "m.csv", "--format", "moodle", "--roster", worksheet,
+                        "--assignment", "perceptron", "--course-dir", graded)
+    assert code == 2 and "out of 100.00 but nbgrader's perceptron out of 10" in err
+    canvas = _canvas_roster(tmp_path / "canvas.csv")
+    rows = list(csv.reader(open(canvas, encoding="utf-8")))
+    rows[1][5] = "20.00"
+    _csv(canvas, rows)
+    code, _, err = _run(capsys, "export", "--to", tmp_path / "c.csv", "--format", "canvas", "--roster", canvas,
+                        "--assignment", "perceptron", "--course-dir", graded)
+    assert code == 2 and "Canvas's 'Perceptron (4411)' is worth 20.00 points but nbgrader's perceptron 10" in err
+    code, _, err = _run(capsys, "export", "--to", tmp_path / "c.csv", "--format", "canvas", "--course-dir", graded)
+    assert code == 2 and "--format canvas needs --roster CSV" in err
+    assert not (tmp_path / "c.csv").exists() and not (tmp_path / "m.csv").exists()
+
+
+def test_roster_reading_skips_canvas_rows_that_are_not_students(tmp_path):
+    roster = read_roster(_canvas_roster(tmp_path / "g.csv"), "canvas")
+    assert [roster.student_id(r) for r in roster.rows] == ["jgarcia", "amuller", "jdoe", "zlee", "poneill", ""]
+    assert roster.find("1002")["Student"] == "Müller, Ånna" and roster.find("1004") is None
+    assert len(roster.extra_rows) == 1 and roster.id_column == "SIS Login ID"
