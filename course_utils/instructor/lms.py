@@ -658,15 +658,20 @@ def _summary_lines(assignment, scores, roster, table, written):
 def export_to_lms(path, lms, course_dir=".", *, roster, id_column=None, assignments=None):
     """Write the gradebook's scores as a file ``lms``'s gradebook import accepts (canvas or moodle); see the module
     docstring for the formats. roster: the LMS's class list (for Moodle, the assignment's grading worksheet).
-    assignments: names (default: every assignment in the course; Moodle takes exactly one). Returns an ExportSummary.
+    assignments: names (default: every assignment in the gradebook, as ``nn-course export``; Moodle takes exactly one).
+    Returns an ExportSummary.
     """
-    from .course import list_assignments
+    from .grades import _gradebook
 
     if lms not in ("canvas", "moodle"):
         raise CourseError(f"cannot export for {lms!r}: use canvas or moodle (or leave --format out for nbgrader's CSV)")
-    names = list(assignments or list_assignments(course_dir))
-    for name in names:
+    for name in assignments or []:
         check_assignment(name, course_dir)
+    if assignments:
+        names = list(assignments)
+    else:
+        with _gradebook(course_dir) as gb:
+            names = sorted(a.name for a in gb.assignments)
     if lms == "moodle" and len(names) != 1:
         raise CourseError("a Moodle grading worksheet holds one assignment: pass --assignment NAME and that "
                           "assignment's worksheet as --roster (one file per Moodle assignment)")
