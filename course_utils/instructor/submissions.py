@@ -1,6 +1,7 @@
 """Import students' submissions into nbgrader's ``submitted/<student>/<assignment>/`` folder.
 
-Two layouts are accepted, as exported by most learning-management systems or collected by hand:
+Two layouts are accepted, as collected by hand or by a script (a learning-management system's own download is read
+by ``nn-course import --from canvas|moodle|gradescope``, in ``lms.py``):
 
 - a folder of folders: ``<source>/<student>/<assignment>/*.ipynb`` (other files in the assignment folder are copied
   along, ``.ipynb_checkpoints`` is skipped);
