@@ -133,10 +133,10 @@ def test_canvas_import_restores_names_keeps_the_newest_and_reports_the_rest(cour
                                                         "perceptron's (perceptron.ipynb): not imported"),
     ]
     assert report.notes == [
-        ("amuller (Müller, Ånna)", "late according to Canvas (which does not say when): timestamp.txt = the due "
-                                   "date + 1 s (2026-10-01 23:59:01 UTC)"),
         ("jdoe (Doe, Jane)", "doejane_1003_50013_perceptron.ipynb: an older submission of perceptron.ipynb, replaced "
                              "by doejane_1003_50020_perceptron-1.ipynb"),
+        ("amuller (Müller, Ånna)", "late according to Canvas (which does not say when): timestamp.txt = the due "
+                                   "date + 1 s (2026-10-01 23:59:01 UTC)"),
         ("Canvas", "it marks late files but gives no submission times: on-time submissions get no timestamp.txt "
                    "(nbgrader counts them on time)"),
     ]
@@ -155,12 +155,20 @@ def test_canvas_import_from_the_command_line(course, tmp_path, capsys):
     assert not (course / "submitted" / "amuller" / "perceptron" / "timestamp.txt").exists()
     unzipped = tmp_path / "unzipped"
     with zipfile.ZipFile(archive) as zf:
-        zf.extractall(unzipped)
+        zf.extractall(unzipped / "submissions")  # unzipped into a folder of its own
     code, out, _ = _run(capsys, "import", "perceptron", unzipped, "--from", "canvas", "--roster", roster,
                         "--id-column", "SIS User ID", "--student", "S1003", "--course-dir", course)
     assert code == 0, out
-    assert "perceptron: imported 1 submission(s)\n  S1003: perceptron.ipynb" in out
+    assert out.startswith("perceptron: imported 1 submission(s)\n  S1003: perceptron.ipynb\n2 note(s):\n"
+                          "  S1003 (Doe, Jane): doejane_1003_50013_perceptron.ipynb: an older submission"), \
+        "with --student, nothing is reported about the other students"
     assert _read(course, "S1003") == _nb("jane, resubmitted")
+    code, _, err = _run(capsys, "import", "perceptron", archive, "--from", "canvas", "--roster", roster,
+                        "--id-column", "SIS User ID", "--student", "S1003", "--student", "S1099", "--keep-existing",
+                        "--course-dir", course)
+    assert code == 2 and "imported no submission of 'perceptron'" in err
+    assert "\n  S1003 (Doe, Jane): already imported into" in err and "drop --keep-existing to replace it" in err
+    assert "\n  S1099: no submission of perceptron by this student in submissions.zip" in err
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -216,7 +224,7 @@ def test_moodle_import_maps_participants_through_the_worksheet(course, tmp_path,
          "not a notebook that is not one of perceptron's (perceptron.ipynb): not imported"),
         ("jane.doe@uni.example (Jane Doe)", "2 files restore to perceptron.ipynb (Jane Doe_123403_assignsubmission_"
          "file_/old/perceptron.ipynb, Jane Doe_123403_assignsubmission_file_/perceptron.ipynb) and Moodle does not "
-         "say which is newer: not imported; keep one in the archive and import again"),
+         "say which is newer: this submission is not imported; keep one in the archive and import again"),
     ]
     assert report.notes == [("Moodle", "its download carries no submission times: no timestamp.txt written, "
                                        "lateness not recorded (see Moodle's grading table)")]
@@ -322,6 +330,52 @@ def test_gradescope_import_uses_the_metadata_for_people_and_times(course, tmp_pa
     ]
     assert report.notes == [("2026003 (Jane Doe)", "submission_9003/perceptron.ipynb: an older submission of "
                                                    "perceptron.ipynb, replaced by submission_9010/perceptron.ipynb")]
+
+
+def test_gradescope_group_submission_goes_to_every_submitter(course, tmp_path):
+    """A submission with two submitters is imported for each; a file beside the export folder and a metadata entry
+    without files are reported."""
+    metadata = """\
+submission_77:
+  :submitters:
+  - :name: Zoë Lee
+    :sid: '2026005'
+    :email: zoe.lee@uni.example
+  - :name: Pat O'Neill
+    :sid: '2026006'
+    :email: pat.oneill@uni.example
+  :created_at: 2026-10-01 23:00:00.000000000 +00:00
+submission_78:
+  :submitters:
+  - :name: Jane Doe
+    :sid: '2026003'
+    :email: jane.doe@uni.example
+  :created_at: 2026-10-01 22:00:00.000000000 +00:00
+"""
+    export = tmp_path / "download" / "assignment_4243_export"
+    (export / "submission_77").mkdir(parents=True)
+    (export / "submission_metadata.yml").write_text(metadata, encoding="utf-8")
+    (export / "submission_77" / "perceptron.ipynb").write_bytes(_nb("zoë and pat"))
+    (tmp_path / "download" / "notes.txt").write_text("mine, not Gradescope's")
+    roster = _csv(tmp_path / "roster.csv", [["First Name", "Last Name", "SID", "Email"],
+                                            ["Zoë", "Lee", "2026005", "zoe.lee@uni.example"],
+                                            ["Pat", "O'Neill", "2026006", "pat.oneill@uni.example"],
+                                            ["Jane", "Doe", "2026003", "jane.doe@uni.example"]])
+    report = import_from_lms(tmp_path / "download", "perceptron", course, lms="gradescope", roster=roster)
+    assert report.imported == {"2026005": ["perceptron.ipynb"], "2026006": ["perceptron.ipynb"]}
+    assert _read(course, "2026005") == _read(course, "2026006") == _nb("zoë and pat")
+    assert report.problems == [
+        ("notes.txt", "outside assignment_4243_export/, the export's folder: not imported"),
+        ("submission_78", "listed in submission_metadata.yml, but the archive has no file for it"),
+    ]
+
+
+def test_a_roster_that_is_not_utf8_says_how_to_save_it(tmp_path):
+    roster = tmp_path / "grades.csv"
+    roster.write_bytes("Student,ID,SIS User ID,SIS Login ID,Section\n\"Müller, Ånna\",1,,am,\n".encode("cp1252"))
+    with pytest.raises(CourseError, match="is not UTF-8 text: use the file as the LMS exported it, or save it again "
+                                          "as 'CSV UTF-8'"):
+        read_roster(roster, "canvas")
 
 
 def test_an_archive_of_another_lms_or_no_archive_is_refused(course, tmp_path, capsys):

@@ -59,14 +59,17 @@ one worksheet per Moodle assignment, so one assignment per file. Scores are nbgr
 graded in the formgrader (until then they are 0, and the summary says how many submissions wait). Roster students
 without a submission get an empty cell (no grade), and an LMS maximum that differs from nbgrader's is refused.
 
-**nbgrader's ZipCollectApp.** The collectors are nbgrader ``FileNameCollectorPlugin`` subclasses (Canvas's is the plain
-plugin with a ``named_regexp``), and archives are unpacked with ``nbgrader.utils.unzip``, the function its
-``ExtractorPlugin`` uses (zips in the zip go into folders of their own). ``ZipCollectApp`` itself is not run, because:
+**nbgrader's ZipCollectApp.** The collectors subclass nbgrader's ``FileNameCollectorPlugin`` (Canvas's and Moodle's are
+configured with a ``named_regexp`` with its ``student_id`` and ``file_id`` groups), and archives are unpacked with
+``nbgrader.utils.unzip``, the function its ``ExtractorPlugin`` uses (zips in the zip go into folders of their own).
+They take paths relative to the archive's root and return more than ``zip_collect`` reads (the LMS's name, lateness,
+an order for resubmissions), so they are not drop-in ``--collector`` plugins. ``ZipCollectApp`` itself is not run:
 it stops the whole import (``sys.exit``) at two copies of one file without timestamps, which every Canvas resubmission
 is; it only logs the files it skips, so no report can say what was left out and why; its ``ExtractorPlugin`` stops at
 the first corrupt zip inside the archive; it takes the student id straight from the file name (here: a roster
 lookup); and it works in ``downloaded/<assignment>/`` inside the course and refuses an existing submission folder
 unless forced. Files in ``__MACOSX/`` and ``.ipynb_checkpoints/``, ``._*`` and ``.DS_Store`` are skipped silently.
+Sizes are not limited: unpack only downloads from your own LMS.
 """
 import csv
 import datetime
@@ -79,8 +82,8 @@ from pathlib import Path, PurePosixPath
 
 from nbgrader.plugins import FileNameCollectorPlugin
 
-from .course import CourseError, check_assignment, source_dir
-from .submissions import ImportReport, _STUDENT_ID, _timestamp, course_path
+from .course import CourseError, check_assignment, course_path, source_dir
+from .submissions import _STUDENT_ID, ImportReport, _timestamp
 
 LMS_NAMES = ("canvas", "moodle", "gradescope")
 _JUNK = {"__MACOSX", ".ipynb_checkpoints", "__pycache__", ".DS_Store"}
@@ -125,6 +128,7 @@ class Roster:
     extra_rows: list
     key_column: str
     id_column: str
+    _index: dict = field(default=None, init=False, repr=False)
 
     def key(self, row):
         """The LMS user key of a row: Canvas user id, Moodle participant id (digits of ``Participant N``), e-mail."""
@@ -136,15 +140,11 @@ class Roster:
 
     def find(self, key):
         """The roster row of an LMS user key, or None."""
-        key = key.lower() if self.lms == "gradescope" else key
-        return self._by_key().get(key)
-
-    def _by_key(self):
-        if not hasattr(self, "_index"):
+        if self._index is None:
             self._index = {}
             for row in self.rows:
                 self._index.setdefault(self.key(row), row)
-        return self._index
+        return self._index.get(key.lower() if self.lms == "gradescope" else key)
 
     def student_id(self, row):
         """The course's student id of a row (may be empty)."""
@@ -175,13 +175,16 @@ def read_roster(path, lms, id_column=None):
     path = Path(path).expanduser().resolve()
     if not path.is_file():
         raise CourseError(f"no roster file {path}: pass --roster with {fmt.what}")
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise CourseError(f"the roster {path} is empty: expected {fmt.what}") from None
-        lines = [line for line in reader if any(cell.strip() for cell in line)]
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh)
+            header = next(reader, None)
+            lines = [line for line in reader if any(cell.strip() for cell in line)]
+    except UnicodeDecodeError:
+        raise CourseError(f"the roster {path} is not UTF-8 text: use the file as the LMS exported it, or save it "
+                          "again as 'CSV UTF-8'") from None
+    if not header:
+        raise CourseError(f"the roster {path} is empty: expected {fmt.what}")
     renamed = {}
     for name in fmt.required + ((id_column,) if id_column else ()):
         found = _column(header, name)
@@ -232,6 +235,9 @@ class CanvasCollector(_Collector):
     lms = "canvas"
     regexp = (r"^(?P<name>.+?)_(?:(?P<late>LATE)_)?(?P<student_id>\d+)_(?P<submission_id>\d+)_"
               r"(?P<file_id>.+)$")
+
+    def prepare(self, root):
+        return _descend(root, lambda name: re.match(self.named_regexp, name))
 
     def collect(self, relpath):
         parts = PurePosixPath(relpath).parts
@@ -405,14 +411,19 @@ def _unpack(archive, workdir):
 
 @dataclass
 class _Candidate:
+    """One file of the archive placed with a student: where it goes and what decides between resubmissions."""
+
     student: str           # course student id
-    label: str             # who, for reports
+    label: str             # "<id> (<name>)", for reports
     name: str              # restored file name in submitted/
     source: Path
     rel: str               # path in the archive, for reports
-    order: object
-    late: object
-    timestamp: object
+    order: object          # sortable, newer is larger; None when the LMS does not say
+    late: object           # True/False (Canvas) or None
+    timestamp: object      # naive UTC datetime (Gradescope) or None
+
+
+_LMS_TITLE = {"canvas": "Canvas", "moodle": "Moodle", "gradescope": "Gradescope"}
 
 
 def _restore_name(file_id, suffixed, notebooks):
@@ -440,6 +451,113 @@ def default_due_date(assignment, course_dir="."):
         return None
 
 
+def _parse_due_date(text, assignment, course_dir):
+    if text is None:
+        return default_due_date(assignment, course_dir)
+    from nbgrader.utils import parse_utc
+
+    try:
+        return parse_utc(text)
+    except (ValueError, OverflowError):
+        raise CourseError(f"cannot read the due date {text!r}: write e.g. '2026-10-01 23:59:00 UTC'") from None
+
+
+def _who(lms, info, key, name):
+    """An LMS user as reports name them: display name and LMS id."""
+    if lms == "gradescope":
+        return f"{name} <{key}> (Gradescope {info['folder']})"
+    return f"{name} ({_LMS_TITLE[lms]} {'participant' if lms == 'moodle' else 'user'} {key})"
+
+
+def _collect(workdir, root, bad, collector, table, notebooks, wanted, report):
+    """Every file under ``workdir`` -> the candidates placed with a student of the roster; the rest goes to
+    ``report.problems`` (a file outside the LMS's layout, a user not on the roster or without a usable id, an unusable
+    entry of ``bad``)."""
+    candidates, unknown, unusable = [], {}, {}
+    for path in sorted(p for p in workdir.rglob("*") if p.is_file() or p.is_symlink()):
+        if not path.is_relative_to(root):
+            report.problems.append((path.relative_to(workdir).as_posix(),
+                                    f"outside {root.relative_to(workdir).as_posix()}/, the export's folder: "
+                                    "not imported"))
+            continue
+        rel = path.relative_to(root).as_posix()
+        if _is_junk(rel):
+            continue
+        info = collector.collect(rel)
+        if info == {}:
+            continue  # Gradescope's metadata file
+        if info is None:
+            report.problems.append((rel, bad.get(rel, f"{collector.why}: not imported")))
+            continue
+        keys = info["student_id"] if isinstance(info["student_id"], list) else [info["student_id"]]
+        names = info["name"] if isinstance(info["name"], list) else [info["name"]]
+        for key, lms_name in zip(keys, names):
+            who = _who(table.lms, info, key, lms_name)
+            row = table.find(key) if key else None
+            student = table.student_id(row) if row is not None else ""
+            if row is None or not _STUDENT_ID.match(student):
+                unknown.setdefault(who, []).append(rel)
+                if row is not None:
+                    unusable[who] = student
+                continue
+            label = f"{student} ({table.label(row) or lms_name})"
+            if wanted is not None and student not in wanted:
+                continue
+            if rel in bad:
+                report.problems.append((label, f"{rel}: {bad[rel]}"))
+                continue
+            name, resubmission = _restore_name(info["file_id"], info["suffixed"], notebooks)
+            order = None if info["order"] is None else info["order"] + (resubmission,)
+            candidates.append(_Candidate(student, label, name, path, rel, order, info["late"], info["timestamp"]))
+    if wanted is None:  # with --student, users who are not (or not usably) on the roster are none of the wanted
+        for who, files in sorted(unknown.items()):
+            if who in unusable:
+                why = (f"on the roster, but its {table.id_column!r} is {unusable[who]!r}, not a usable student id "
+                       "(letters, digits and . _ @ -; see --id-column)")
+            else:
+                why = f"not on the roster {table.path.name} (no row with {table.key_column} = this user)"
+            report.problems.append((who, f"{why}: not imported ({', '.join(files)})"))
+        report.problems.extend(collector.unplaced_entries())
+    return candidates
+
+
+def _choose(candidates, assignment, notebooks, lms, report):
+    """``{student: {file name: candidate}}``: the assignment's notebooks, the newest of each name. Files that are not
+    the assignment's notebooks, and submissions with two copies of a notebook that cannot be ordered, are reported
+    and left out; older resubmissions are noted."""
+    files = {}
+    for cand in candidates:
+        if cand.name not in notebooks:
+            kind = "a notebook" if cand.name.endswith(".ipynb") else "not a notebook"
+            report.problems.append((cand.rel, f"{cand.label}: {kind} that is not one of {assignment}'s "
+                                              f"({', '.join(notebooks)}): not imported"))
+            continue
+        files.setdefault(cand.student, {}).setdefault(cand.name, []).append(cand)
+    chosen = {}
+    for student, by_name in sorted(files.items()):
+        kept = {}
+        for name, cands in sorted(by_name.items()):
+            if len(cands) > 1 and (any(c.order is None for c in cands) or len({c.order for c in cands}) < len(cands)):
+                report.problems.append((cands[0].label, f"{len(cands)} files restore to {name} "
+                                        f"({', '.join(c.rel for c in cands)}) and {_LMS_TITLE[lms]} does not say "
+                                        "which is newer: this submission is not imported; keep one in the archive "
+                                        "and import again"))
+                kept = None
+                break
+            cands = sorted(cands, key=lambda c: c.order or ())
+            kept[name] = cands[-1]
+            for old in cands[:-1]:
+                report.notes.append((cands[-1].label, f"{old.rel}: an older submission of {name}, "
+                                                      f"replaced by {cands[-1].rel}"))
+        if kept:
+            chosen[student] = kept
+    return chosen
+
+
+def _write_timestamp(folder, when):
+    (folder / "timestamp.txt").write_text(_timestamp(when.replace(tzinfo=datetime.timezone.utc).timestamp()))
+
+
 def import_from_lms(archive, assignment, course_dir=".", *, lms, roster, id_column=None, due_date=None,
                     students=None, overwrite=True):
     """Import the submissions of ``assignment`` from an LMS's download into ``submitted/<student>/<assignment>/``.
@@ -458,19 +576,10 @@ def import_from_lms(archive, assignment, course_dir=".", *, lms, roster, id_colu
     table = read_roster(roster, lms, id_column)
     archive = Path(archive).expanduser().resolve()
     if not archive.exists():
-        raise CourseError(f"no file or folder {archive}: pass the zip downloaded from {lms.capitalize()}")
-    if due_date is not None:
-        from nbgrader.utils import parse_utc
-
-        try:
-            due = parse_utc(due_date)
-        except (ValueError, OverflowError):
-            raise CourseError(f"cannot read the due date {due_date!r}: write e.g. '2026-10-01 23:59:00 UTC'") from None
-    else:
-        due = default_due_date(assignment, course_dir)
+        raise CourseError(f"no file or folder {archive}: pass the zip downloaded from {_LMS_TITLE[lms]}")
+    due = _parse_due_date(due_date, assignment, course_dir)
     report = ImportReport(assignment)
     wanted = set(students) if students else None
-    lms_name = {"canvas": "Canvas", "moodle": "Moodle", "gradescope": "Gradescope"}[lms]
 
     with tempfile.TemporaryDirectory(prefix="nn-course-import-") as tmp:
         workdir = Path(tmp) / "unpacked"
@@ -480,110 +589,39 @@ def import_from_lms(archive, assignment, course_dir=".", *, lms, roster, id_colu
         root = collector.prepare(workdir)
         bad = {(workdir / rel).relative_to(root).as_posix(): why for rel, why in bad.items()
                if (workdir / rel).is_relative_to(root)}
-        candidates, unknown, unusable = [], {}, {}
-        for path in sorted(p for p in root.rglob("*") if p.is_file() or p.is_symlink()):
-            rel = path.relative_to(root).as_posix()
-            if _is_junk(rel):
-                continue
-            info = collector.collect(rel)
-            if info == {}:
-                continue  # Gradescope's metadata file
-            if info is None:
-                report.problems.append((rel, bad.get(rel, f"{collector.why}: not imported")))
-                continue
-            keys = info["student_id"] if isinstance(info["student_id"], list) else [info["student_id"]]
-            names = info["name"] if isinstance(info["name"], list) else [info["name"]]
-            for key, lms_label in zip(keys, names):
-                who = f"{lms_label} ({lms_name} {'user ' + key if lms != 'moodle' else 'participant ' + key})"
-                if lms == "gradescope":
-                    who = f"{lms_label} <{key}> (Gradescope {info['folder']})"
-                row = table.find(key) if key else None
-                if row is None:
-                    unknown.setdefault(who, []).append(rel)
-                    continue
-                student = table.student_id(row)
-                if not student or not _STUDENT_ID.match(student):
-                    unknown.setdefault(who, []).append(rel)
-                    unusable[who] = student
-                    continue
-                label = f"{student} ({table.label(row) or lms_label})"
-                if rel in bad:
-                    if wanted is None or student in wanted:
-                        report.problems.append((label, f"{rel}: {bad[rel]}"))
-                    continue
-                name, resubmission = _restore_name(info["file_id"], info["suffixed"], notebooks)
-                order = None if info["order"] is None else info["order"] + (resubmission,)
-                candidates.append(_Candidate(student, label, name, path, rel, order, info["late"], info["timestamp"]))
-        for who, files in sorted(unknown.items()) if wanted is None else []:
-            if who in unusable:
-                why = (f"on the roster, but its {table.id_column!r} is {unusable[who]!r}, not a usable student id "
-                       "(letters, digits and . _ @ -; see --id-column)")
-            else:
-                why = f"not on the roster {table.path.name} (no row with {table.key_column} = this user)"
-            report.problems.append((who, f"{why}: not imported ({', '.join(files)})"))
-        if wanted is None:
-            report.problems.extend(collector.unplaced_entries())
-
-        chosen = {}
-        for cand in candidates:
-            if wanted is not None and cand.student not in wanted:
-                continue
-            if cand.name not in notebooks:
-                kind = "a notebook" if cand.name.endswith(".ipynb") else "not a notebook"
-                report.problems.append((cand.rel, f"{cand.label}: {kind} that is not one of {assignment}'s "
-                                                  f"({', '.join(notebooks)}): not imported"))
-                continue
-            chosen.setdefault(cand.student, {}).setdefault(cand.name, []).append(cand)
+        candidates = _collect(workdir, root, bad, collector, table, notebooks, wanted, report)
+        chosen = _choose(candidates, assignment, notebooks, lms, report)
 
         submitted = course_path("submitted", course_dir)
-        for student, files in sorted(chosen.items()):
-            kept, ambiguous = {}, False
-            for name, cands in sorted(files.items()):
-                if len(cands) == 1:
-                    kept[name] = cands[0]
-                    continue
-                if any(c.order is None for c in cands) or len({c.order for c in cands}) < len(cands):
-                    report.problems.append((cands[0].label, f"{len(cands)} files restore to {name} "
-                                            f"({', '.join(c.rel for c in cands)}) and {lms_name} does not say which "
-                                            "is newer: not imported; keep one in the archive and import again"))
-                    ambiguous = True
-                    continue
-                cands = sorted(cands, key=lambda c: c.order)
-                kept[name] = cands[-1]
-                for old in cands[:-1]:
-                    report.notes.append((cands[-1].label, f"{old.rel}: an older submission of {name}, "
-                                                          f"replaced by {cands[-1].rel}"))
-            if ambiguous or not kept:
-                continue
+        for student, kept in chosen.items():
             dest = submitted / student / assignment
+            label = next(iter(kept.values())).label
             if dest.exists():
                 if not overwrite:
-                    report.problems.append((student, f"already imported into {dest}; drop --keep-existing to "
-                                                     "replace it"))
+                    report.problems.append((label, f"already imported into {dest}; drop --keep-existing to "
+                                                   "replace it"))
                     continue
                 shutil.rmtree(dest)
             dest.mkdir(parents=True)
             for name, cand in kept.items():
                 (dest / name).write_bytes(cand.source.read_bytes())
             report.imported[student] = sorted(kept)
-            label = next(iter(kept.values())).label
             stamps = [c.timestamp for c in kept.values() if c.timestamp is not None]
-            late = any(c.late for c in kept.values())
             if stamps:
-                when = max(stamps)
-                (dest / "timestamp.txt").write_text(_timestamp(when.replace(tzinfo=datetime.timezone.utc).timestamp()))
-            elif late and due is not None:
+                _write_timestamp(dest, max(stamps))
+            elif any(c.late for c in kept.values()) and due is not None:
                 when = due + datetime.timedelta(seconds=1)
-                (dest / "timestamp.txt").write_text(_timestamp(when.replace(tzinfo=datetime.timezone.utc).timestamp()))
+                _write_timestamp(dest, when)
                 report.notes.append((label, f"late according to Canvas (which does not say when): timestamp.txt = "
                                             f"the due date + 1 s ({when:%Y-%m-%d %H:%M:%S} UTC)"))
-            elif late:
+            elif any(c.late for c in kept.values()):
                 report.problems.append((label, f"late according to Canvas, but {assignment} has no due date: "
                                                "imported without timestamp.txt, so nbgrader counts it on time; pass "
                                                "--due-date (or set it in nbgrader) and import again"))
 
     if wanted is not None:
-        for student in sorted(wanted - set(report.imported) - {p[0] for p in report.problems}):
+        mentioned = {p[0].split(" ", 1)[0] for p in report.problems}
+        for student in sorted(wanted - set(report.imported) - mentioned):
             report.problems.append((student, f"no submission of {assignment} by this student in {archive.name}"))
     if lms == "moodle":
         report.notes.append(("Moodle", "its download carries no submission times: no timestamp.txt written, "
@@ -593,7 +631,7 @@ def import_from_lms(archive, assignment, course_dir=".", *, lms, roster, id_colu
                                        "no timestamp.txt (nbgrader counts them on time)"))
     if not report.imported:
         detail = "".join(f"\n  {who}: {why}" for who, why in report.problems)
-        raise CourseError(f"imported no submission of {assignment!r} from {archive} ({lms_name}, roster "
+        raise CourseError(f"imported no submission of {assignment!r} from {archive} ({_LMS_TITLE[lms]}, roster "
                           f"{table.path.name}){detail}")
     return report
 
