@@ -22,6 +22,9 @@ from course_utils.instructor.lms import export_to_lms, import_from_lms, read_ros
 
 ROOT = Path(__file__).resolve().parents[1]
 DUE = "2026-10-01 23:59:00 UTC"
+NOT_NOTEBOOK = "not a notebook (only perceptron's notebooks are imported: perceptron.ipynb)"
+OTHER_NOTEBOOK = ("a notebook, but not one of perceptron's (perceptron.ipynb): not imported; if it is the submission, "
+                  "rename it in the archive and import again")
 
 
 @pytest.fixture
@@ -127,10 +130,8 @@ def test_canvas_import_restores_names_keeps_the_newest_and_reports_the_rest(cour
         ("poneill (O'Neill, Pat)", "oneillpat_1006_50017_broken.zip: not a valid zip archive: not imported"),
         ("smithbob (Canvas user 1004)", "not on the roster 2026-10-02T0800_Grades-NN.csv (no row with ID = this "
                                         "user): not imported (smithbob_1004_50014_perceptron.ipynb)"),
-        ("garcíajosé_1001_50011_my notes.pdf", "jgarcia (García, José): not a notebook that is not one of "
-                                               "perceptron's (perceptron.ipynb): not imported"),
-        ("oneillpat_1006_50016_Perceptron final.ipynb", "poneill (O'Neill, Pat): a notebook that is not one of "
-                                                        "perceptron's (perceptron.ipynb): not imported"),
+        ("garcíajosé_1001_50011_my notes.pdf", f"jgarcia (García, José): {NOT_NOTEBOOK}"),
+        ("oneillpat_1006_50016_Perceptron final.ipynb", f"poneill (O'Neill, Pat): {OTHER_NOTEBOOK}"),
     ]
     assert report.notes == [
         ("jdoe (Doe, Jane)", "doejane_1003_50013_perceptron.ipynb: an older submission of perceptron.ipynb, replaced "
@@ -150,8 +151,12 @@ def test_canvas_import_from_the_command_line(course, tmp_path, capsys):
     code, out, _ = _run(capsys, "import", "perceptron", archive, "--from", "canvas", "--roster", roster,
                         "--course-dir", course)
     assert code == 1
-    assert "perceptron: imported 4 submission(s)" in out and "4 note(s)" not in out
-    assert "amuller (Müller, Ånna): late according to Canvas, but perceptron has no due date" in out
+    assert out.splitlines()[:5] == ["perceptron: imported 4 submission(s)", "  amuller: perceptron.ipynb",
+                                    "  jdoe: perceptron.ipynb", "  jgarcia: perceptron.ipynb", "  zlee: perceptron.ipynb"]
+    assert "2 note(s):" in out and "5 problem(s):" in out
+    assert out.splitlines()[-1] == ("  amuller (Müller, Ånna): late according to Canvas, but perceptron has no due "
+                                    "date: imported without timestamp.txt, so nbgrader counts it on time; pass "
+                                    "--due-date (or set it in nbgrader) and import again")
     assert not (course / "submitted" / "amuller" / "perceptron" / "timestamp.txt").exists()
     unzipped = tmp_path / "unzipped"
     with zipfile.ZipFile(archive) as zf:
@@ -218,10 +223,8 @@ def test_moodle_import_maps_participants_through_the_worksheet(course, tmp_path,
     assert report.problems == [
         ("Bob Smith (Moodle participant 123404)", "not on the roster Grades-NN2026-Perceptron-5521.csv (no row with "
          "Identifier = this user): not imported (Bob Smith_123404_assignsubmission_file_/perceptron.ipynb)"),
-        ("Ånna Müller_123402_assignsubmission_file_/notes.txt", "anna.muller@uni.example (Ånna Müller): not a "
-         "notebook that is not one of perceptron's (perceptron.ipynb): not imported"),
-        ("Ånna Müller_123402_assignsubmission_onlinetext_/onlinetext.html", "anna.muller@uni.example (Ånna Müller): "
-         "not a notebook that is not one of perceptron's (perceptron.ipynb): not imported"),
+        ("Ånna Müller_123402_assignsubmission_file_/notes.txt", f"anna.muller@uni.example (Ånna Müller): {NOT_NOTEBOOK}"),
+        ("Ånna Müller_123402_assignsubmission_onlinetext_/onlinetext.html", f"anna.muller@uni.example (Ånna Müller): {NOT_NOTEBOOK}"),
         ("jane.doe@uni.example (Jane Doe)", "2 files restore to perceptron.ipynb (Jane Doe_123403_assignsubmission_"
          "file_/old/perceptron.ipynb, Jane Doe_123403_assignsubmission_file_/perceptron.ipynb) and Moodle does not "
          "say which is newer: this submission is not imported; keep one in the archive and import again"),
@@ -325,8 +328,7 @@ def test_gradescope_import_uses_the_metadata_for_people_and_times(course, tmp_pa
     assert report.problems == [
         ("Bob Smith <bob.smith@uni.example> (Gradescope submission_9004)", "not on the roster roster.csv (no row "
          "with Email = this user): not imported (submission_9004/perceptron.ipynb)"),
-        ("submission_9006/README.md", "2026006 (Pat O'Neill): not a notebook that is not one of perceptron's "
-                                      "(perceptron.ipynb): not imported"),
+        ("submission_9006/README.md", f"2026006 (Pat O'Neill): {NOT_NOTEBOOK}"),
     ]
     assert report.notes == [("2026003 (Jane Doe)", "submission_9003/perceptron.ipynb: an older submission of "
                                                    "perceptron.ipynb, replaced by submission_9010/perceptron.ipynb")]
@@ -437,14 +439,9 @@ def graded(course, capsys):
     return course
 
 
-def _scores_of(path, id_column, score_column):
-    with open(path, newline="", encoding="utf-8") as fh:
-        return {row[id_column]: row[score_column] for row in csv.DictReader(fh)}
-
-
 def test_canvas_export_gives_the_same_scores_as_nn_course_export(graded, tmp_path, capsys):
     roster = _canvas_roster(tmp_path / "canvas_grades.csv")
-    code, out, _ = _run(capsys, "export", "--to", tmp_path / "grades.csv", "--course-dir", graded)
+    code, _, _ = _run(capsys, "export", "--to", tmp_path / "grades.csv", "--course-dir", graded)  # nbgrader's CSV
     assert code == 0
     code, out, err = _run(capsys, "export", "--to", tmp_path / "canvas_import.csv", "--format", "canvas",
                           "--roster", roster, "--course-dir", graded)
@@ -454,7 +451,7 @@ def test_canvas_export_gives_the_same_scores_as_nn_course_export(graded, tmp_pat
         "perceptron: 4 score(s)",
         "  1 with written answers not graded yet (their points count 0 until graded in the formgrader; export again "
         "after grading): amuller",
-        "  2 roster student(s) without a graded submission, left blank: Student, Test, poneill",
+        "  2 roster student(s) without a graded submission, left blank: 'Student, Test' (no SIS Login ID), poneill",
         "  1 graded student(s) not on the roster, not exported: bsmith",
     ]
     lines = (tmp_path / "canvas_import.csv").read_text(encoding="utf-8").splitlines()
@@ -468,8 +465,10 @@ def test_canvas_export_gives_the_same_scores_as_nn_course_export(graded, tmp_pat
         '"O\'Neill, Pat",1006,S1006,poneill,NN 2026,',
         '"Student, Test",1099,,,NN 2026,',
     ], "the identity columns as in the roster, the assignment under its Canvas column, no read-only totals"
-    exported = _scores_of(tmp_path / "canvas_import.csv", "SIS Login ID", "Perceptron (4411)")
-    del exported[""]  # the Points Possible row
+    with open(tmp_path / "canvas_import.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows[0]["Student"] == "Points Possible"
+    exported = {row["SIS Login ID"]: row["Perceptron (4411)"] for row in rows[1:] if row["SIS Login ID"]}
     nbgrader = {row["student_id"]: row["score"] for row in csv.DictReader(open(tmp_path / "grades.csv"))
                 if row["assignment"] == "perceptron"}
     assert exported == {"jgarcia": "10", "amuller": "5", "jdoe": "0", "zlee": "7.5", "poneill": ""}

@@ -152,11 +152,14 @@ class Roster:
 
     def label(self, row):
         """A row's name for reports."""
+        def cell(name):
+            return (row.get(_column(self.columns, name) or name) or "").strip()
+
         if self.lms == "canvas":
-            return row.get("Student", "").strip()
+            return cell("Student")
         if self.lms == "moodle":
-            return row.get("Full name", "").strip()
-        return f"{row.get('First Name', '').strip()} {row.get('Last Name', '').strip()}".strip()
+            return cell("Full name")
+        return f"{cell('First Name')} {cell('Last Name')}".strip()
 
 
 def _column(columns, name):
@@ -296,7 +299,7 @@ class GradescopeCollector(_Collector):
             raise CourseError(f"cannot read Gradescope's submission_metadata.yml: {err}") from None
         self.metadata = {str(k): v for k, v in metadata.items()} if isinstance(metadata, dict) else {}
         self.root = found[0].parent
-        self.seen = set()
+        self.seen, self.untimed = set(), set()
         return self.root
 
     def collect(self, relpath):
@@ -313,14 +316,19 @@ class GradescopeCollector(_Collector):
             self.why = f"submission_metadata.yml lists no submitter for {parts[0]}"
             return None
         created = _utc(entry.get(":created_at"))
+        if created is None:
+            self.untimed.add(parts[0])
         return {"student_id": [str(s.get(":email") or "").strip() for s in submitters],
                 "name": [str(s.get(":name") or "").strip() for s in submitters],
                 "file_id": str(PurePosixPath(*parts[1:])), "order": (created,) if created else None,
                 "late": None, "timestamp": created, "suffixed": False, "folder": parts[0]}
 
     def unplaced_entries(self):
-        return [(key, "listed in submission_metadata.yml, but the archive has no file for it")
-                for key in sorted(set(self.metadata) - self.seen) if key.startswith("submission_")]
+        missing = [(key, "listed in submission_metadata.yml, but the archive has no file for it")
+                   for key in sorted(set(self.metadata) - self.seen) if key.startswith("submission_")]
+        untimed = [(key, "submission_metadata.yml gives no readable :created_at: imported without timestamp.txt "
+                         "(nbgrader counts it on time)") for key in sorted(self.untimed)]
+        return missing + untimed
 
 
 COLLECTORS = {"canvas": CanvasCollector, "moodle": MoodleCollector, "gradescope": GradescopeCollector}
@@ -528,9 +536,13 @@ def _choose(candidates, assignment, notebooks, lms, report):
     files = {}
     for cand in candidates:
         if cand.name not in notebooks:
-            kind = "a notebook" if cand.name.endswith(".ipynb") else "not a notebook"
-            report.problems.append((cand.rel, f"{cand.label}: {kind} that is not one of {assignment}'s "
-                                              f"({', '.join(notebooks)}): not imported"))
+            expected = ", ".join(notebooks)
+            if cand.name.endswith(".ipynb"):
+                why = (f"a notebook, but not one of {assignment}'s ({expected}): not imported; if it is the "
+                       "submission, rename it in the archive and import again")
+            else:
+                why = f"not a notebook (only {assignment}'s notebooks are imported: {expected})"
+            report.problems.append((cand.rel, f"{cand.label}: {why}"))
             continue
         files.setdefault(cand.student, {}).setdefault(cand.name, []).append(cand)
     chosen = {}
@@ -683,7 +695,8 @@ def _summary_lines(assignment, scores, roster, table, written):
     if waiting:
         lines.append(f"  {len(waiting)} with written answers not graded yet (their points count 0 until graded in "
                      f"the formgrader; export again after grading): {', '.join(waiting)}")
-    without = sorted(table.student_id(r) or table.label(r) for r in roster if table.student_id(r) not in scores)
+    without = sorted(table.student_id(r) or f"'{table.label(r)}' (no {table.id_column})" for r in roster
+                     if table.student_id(r) not in scores)
     if without:
         lines.append(f"  {len(without)} roster student(s) without a graded submission, left blank: {', '.join(without)}")
     ids = {table.student_id(r) for r in roster}
