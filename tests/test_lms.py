@@ -406,19 +406,25 @@ def test_an_archive_of_another_lms_or_no_archive_is_refused(course, tmp_path, ca
 # Export
 
 
-@pytest.fixture
-def graded(course, capsys):
-    """The course with perceptron generated and four submissions scored through nbgrader's gradebook API:
-    jgarcia 8 auto + 2 written (graded), amuller 5 auto (written answer not graded yet), jdoe 0, zlee 6.5 auto +
-    1 written; bob (not on any roster) 3."""
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """A course with perceptron generated and five submissions scored through nbgrader's gradebook API (built once;
+    the export tests only read it): jgarcia 8 auto + 2 written, amuller 5 auto (written answer not graded yet),
+    jdoe 0 + 0, zlee 6.5 + 1, bsmith (on no roster) 3 + 0."""
+    import contextlib
+    import io
     import warnings
 
     from nbgrader.api import Gradebook
 
     from course_utils.instructor.grades import set_manual_score
 
-    assert main(["generate", "perceptron", "--release-only", "--course-dir", str(course)]) == 0
-    capsys.readouterr()
+    course = tmp_path_factory.mktemp("graded") / "course"
+    (course / "assignments").mkdir(parents=True)
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    shutil.copytree(ROOT / "assignments" / "source", course / "assignments" / "source")
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["generate", "perceptron", "--release-only", "--course-dir", str(course)]) == 0
     auto = {"jgarcia": 8.0, "amuller": 5.0, "jdoe": 0.0, "zlee": 6.5, "bsmith": 3.0}
     manual = {"jgarcia": 2.0, "jdoe": 0.0, "zlee": 1.0, "bsmith": 0.0}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id="nn-course") as gb, warnings.catch_warnings():
@@ -536,3 +542,18 @@ def test_roster_reading_skips_canvas_rows_that_are_not_students(tmp_path):
     assert [roster.student_id(r) for r in roster.rows] == ["jgarcia", "amuller", "jdoe", "zlee", "poneill", ""]
     assert roster.find("1002")["Student"] == "Müller, Ånna" and roster.find("1004") is None
     assert len(roster.extra_rows) == 1 and roster.id_column == "SIS Login ID"
+
+
+def test_canvas_export_without_a_canvas_column_names_a_new_one(graded, tmp_path, capsys):
+    """A roster without the assignment's column: the column is the assignment's name, which Canvas's import creates
+    (with the points of the Points Possible row)."""
+    rows = list(csv.reader(open(_canvas_roster(tmp_path / "canvas.csv"), encoding="utf-8")))
+    roster = _csv(tmp_path / "canvas.csv", [row[:5] + row[6:] for row in rows])
+    code, _, err = _run(capsys, "export", "--to", tmp_path / "c.csv", "--format", "canvas", "--roster", roster,
+                        "--course-dir", graded)
+    assert code == 0, err
+    lines = (tmp_path / "c.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[:3] == ["Student,ID,SIS User ID,SIS Login ID,Section,perceptron", "Points Possible,,,,,10",
+                         '"García, José",1001,S1001,jgarcia,NN 2026,10']
+    code, _, err = _run(capsys, "export", "--to", tmp_path / "g.csv", "--roster", roster, "--course-dir", graded)
+    assert code == 2 and "--roster and --id-column are for an LMS's file: add --format canvas or moodle" in err
