@@ -51,7 +51,8 @@ def _cmd_import(args):
     from .submissions import import_submissions
 
     if args.source == "folders":
-        for option, value in (("--roster", args.roster), ("--id-column", args.id_column), ("--due-date", args.due_date)):
+        lms_options = (("--roster", args.roster), ("--id-column", args.id_column), ("--due-date", args.due_date))
+        for option, value in lms_options:
             if value is not None:
                 raise CourseError(f"{option} is for an LMS's download: add --from canvas, moodle or gradescope")
         report = import_submissions(args.folder, args.assignment, args.course_dir, students=args.student or None,

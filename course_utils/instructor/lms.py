@@ -1,4 +1,4 @@
-"""Learning-management systems: import the submissions Canvas, Moodle and Gradescope hand out; export grades they accept.
+"""Learning-management systems: import the submissions Canvas, Moodle and Gradescope hand out, export grades they take.
 
 Every LMS format has the same interface, written once here:
 
@@ -10,8 +10,9 @@ Every LMS format has the same interface, written once here:
   LMS user key found in the archive and whose *id column* holds the course's student id (nbgrader's ``student_id``,
   the folder name under ``submitted/``).
 
-The formats, as each LMS documents or produces them (checked against Canvas 2024, Moodle 4.1-4.4, Gradescope 2024;
-anything else is refused with a reason, never guessed):
+The formats, as each LMS documents or produces them (from their documentation, Moodle's source and public examples
+of the downloads; not checked against a live instance, so a file that does not fit is refused with a reason, never
+guessed at):
 
 **Canvas**, *Assignment > Download Submissions*: one zip, every file in its root renamed
 ``<name>_<user id>_<submission id>_<original name>`` (``<name>`` is the student's sortable name, lower case, as Canvas
@@ -39,9 +40,9 @@ sub-folders) cannot be ordered and are reported, not imported.
 Roster: the *offline grading worksheet* (*Grading action > Download grading worksheet*, needs the "Offline grading
 worksheet" feedback type). Moodle 4 writes the columns ``Identifier, Full name, Email address, [identity fields the
 site shows, e.g. ID number], Status, Grade, Maximum grade, Grade can be changed, Last modified (submission),
-[Online text], Last modified (grade), Feedback comments`` (``Maximum Grade`` in Moodle 3; headers are matched without
-regard to case). Key column ``Identifier`` (``Participant <participant id>``); id column ``Email address`` unless
-``--id-column`` says otherwise (e.g. ``ID number``).
+[Online text], Last modified (grade), Feedback comments`` (older versions: ``Maximum Grade``; headers are matched
+without regard to case). Key column ``Identifier`` (``Participant <participant id>``); id column ``Email address``
+unless ``--id-column`` says otherwise (e.g. ``ID number``).
 
 **Gradescope**, *Assignment > Review Grades > Export Submissions*: one zip holding ``submission_metadata.yml`` and one
 folder ``submission_<id>/`` per (active) submission with the uploaded files. The YAML maps each folder name to
@@ -52,12 +53,14 @@ Roster: the course roster export ``First Name, Last Name, SID, Email`` (extra co
 
 **Export.** Canvas: a gradebook CSV with ``Student, ID, SIS User ID, SIS Login ID, Section`` taken from the roster, then
 one column per assignment, named like the roster's column for it (``perceptron (1234)``, so Canvas updates that
-assignment) or the bare assignment name (Canvas then creates it); the second row is ``Points Possible``. Moodle: the
-downloaded grading worksheet with its ``Grade`` column filled (two decimals), every other column as downloaded;
-one worksheet per Moodle assignment, so one assignment per file. Scores are nbgrader's, exactly as
-``nn-course export`` writes them (``max(0, score - late penalty)``); points of written answers count only once they are
-graded in the formgrader (until then they are 0, and the summary says how many submissions wait). Roster students
-without a submission get an empty cell (no grade), and an LMS maximum that differs from nbgrader's is refused.
+assignment) or the bare assignment name (Canvas then creates it); the second row is ``Points Possible``.
+Moodle: the downloaded grading worksheet with its ``Grade`` column filled (two decimals, ``.`` as the decimal point),
+every other column as downloaded (Moodle's upload skips a row whose grade changed in Moodle after the worksheet's
+``Last modified (grade)`` unless told to overwrite); one worksheet per Moodle assignment, so one assignment per file.
+Scores are nbgrader's, exactly as ``nn-course export`` writes them (``max(0, score - late penalty)``); points of
+written answers count only once they are graded in the formgrader (until then they are 0, and the summary names the
+submissions that wait). Roster students without a submission get an empty cell (no grade), and an LMS maximum that
+differs from nbgrader's is refused.
 
 **nbgrader's ZipCollectApp.** The collectors subclass nbgrader's ``FileNameCollectorPlugin`` (Canvas's and Moodle's are
 configured with a ``named_regexp`` with its ``student_id`` and ``file_id`` groups), and archives are unpacked with
@@ -680,7 +683,8 @@ def _scores(assignment, course_dir):
         try:
             record = gb.find_assignment(assignment)
         except MissingEntry:
-            raise CourseError(f"the gradebook has no assignment {assignment!r}: run `nn-course generate` first") from None
+            raise CourseError(f"the gradebook has no assignment {assignment!r}: run `nn-course generate` "
+                              "first") from None
         max_score = float(record.max_score)
         scores = {}
         for sub in gb.assignment_submissions(assignment):
@@ -698,7 +702,8 @@ def _summary_lines(assignment, scores, roster, table, written):
     without = sorted(table.student_id(r) or f"'{table.label(r)}' (no {table.id_column})" for r in roster
                      if table.student_id(r) not in scores)
     if without:
-        lines.append(f"  {len(without)} roster student(s) without a graded submission, left blank: {', '.join(without)}")
+        lines.append(f"  {len(without)} roster student(s) without a graded submission, left blank: "
+                     f"{', '.join(without)}")
     ids = {table.student_id(r) for r in roster}
     outside = sorted(set(scores) - ids)
     if outside:
