@@ -559,3 +559,21 @@ def test_canvas_export_without_a_canvas_column_names_a_new_one(graded, tmp_path,
                          '"García, José",1001,S1001,jgarcia,NN 2026,10']
     code, _, err = _run(capsys, "export", "--to", tmp_path / "g.csv", "--roster", roster, "--course-dir", graded)
     assert code == 2 and "--roster and --id-column are for an LMS's file: add --format canvas or moodle" in err
+
+
+def test_canvas_late_mark_uses_the_gradebook_due_date_and_nbgrader_reads_it_late(graded, tmp_path):
+    """Without --due-date the gradebook's due date is used, and nbgrader parses the written time as after it."""
+    from nbgrader.api import Gradebook
+    from nbgrader.coursedir import CourseDirectory
+
+    course = tmp_path / "course"
+    shutil.copytree(graded, course)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id="nn-course") as gb:
+        gb.update_or_create_assignment("perceptron", duedate="2026-10-05 12:00:00 UTC")
+    report = import_from_lms(_canvas_archive(tmp_path / "submissions.zip"), "perceptron", course, lms="canvas",
+                             roster=_canvas_roster(tmp_path / "grades.csv"))
+    assert ("amuller (Müller, Ånna)", "late according to Canvas (which does not say when): timestamp.txt = the due "
+                                      "date + 1 s (2026-10-05 12:00:01 UTC)") in report.notes
+    stamp = CourseDirectory().get_existing_timestamp(str(course / "submitted" / "amuller" / "perceptron"))
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id="nn-course") as gb:
+        assert (stamp - gb.find_assignment("perceptron").duedate).total_seconds() == 1.0
