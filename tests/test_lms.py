@@ -402,6 +402,9 @@ def test_an_archive_of_another_lms_or_no_archive_is_refused(course, tmp_path, ca
     assert code == 2 and "the roster worksheet.csv has no column 'Student'" in err and "Identifier" in err
     code, _, err = _run(capsys, "import", "perceptron", tmp_path, "--roster", worksheet, "--course-dir", course)
     assert code == 2 and "--roster is for an LMS's download: add --from" in err
+    code, _, err = _run(capsys, "import", "perceptron", canvas, "--from", "moodle", "--roster", worksheet,
+                        "--due-date", DUE, "--course-dir", course)
+    assert code == 2 and "--due-date is for Canvas's late marks only: Moodle's download has no submission times" in err
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -586,6 +586,10 @@ def import_from_lms(archive, assignment, course_dir=".", *, lms, roster, id_colu
     """
     if lms not in COLLECTORS:
         raise CourseError(f"unknown LMS {lms!r}: use one of {', '.join(LMS_NAMES)}")
+    if due_date is not None and lms != "canvas":
+        raise CourseError(f"--due-date is for Canvas's late marks only: {_LMS_TITLE[lms]}'s download "
+                          f"{'has no submission times' if lms == 'moodle' else 'gives the submission times'}, and "
+                          "nbgrader compares times with the due date in its gradebook")
     check_assignment(assignment, course_dir)
     notebooks = sorted(p.name for p in (source_dir(course_dir) / assignment).glob("*.ipynb"))
     table = read_roster(roster, lms, id_column)
