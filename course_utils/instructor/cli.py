@@ -3,9 +3,11 @@
     nn-course list                                   # the assignments and what exists for each
     nn-course generate [ASSIGNMENT ...]              # student release + published solutions, from the sources
     nn-course import ASSIGNMENT FOLDER               # submissions: FOLDER/<student>/ASSIGNMENT/*.ipynb or <student>.zip
+    nn-course import ASSIGNMENT ZIP --from canvas|moodle|gradescope --roster CSV   # an LMS's download
     nn-course autograde ASSIGNMENT [--jobs 2]        # grade every submission; summary table (+ --summary CSV)
     nn-course feedback ASSIGNMENT                    # feedback/<student>/ASSIGNMENT/*.html
     nn-course export [--to grades.csv]               # one row per assignment and student
+    nn-course export --to FILE --format canvas|moodle --roster CSV   # a file the LMS's gradebook import accepts
 
 Every subcommand takes ``--course-dir`` (default: the current folder), the folder holding ``nbgrader_config.py``.
 The work is done by nbgrader's own Python API; this module only parses arguments and reports.
@@ -48,8 +50,22 @@ def _cmd_generate(args):
 def _cmd_import(args):
     from .submissions import import_submissions
 
-    report = import_submissions(args.folder, args.assignment, args.course_dir, students=args.student or None,
-                                overwrite=not args.keep_existing)
+    if args.source == "folders":
+        lms_options = (("--roster", args.roster), ("--id-column", args.id_column), ("--due-date", args.due_date))
+        for option, value in lms_options:
+            if value is not None:
+                raise CourseError(f"{option} is for an LMS's download: add --from canvas, moodle or gradescope")
+        report = import_submissions(args.folder, args.assignment, args.course_dir, students=args.student or None,
+                                    overwrite=not args.keep_existing)
+    else:
+        from .lms import ROSTER_FORMATS, import_from_lms
+
+        if args.roster is None:
+            raise CourseError(f"--from {args.source} needs --roster CSV: {ROSTER_FORMATS[args.source].what}, which "
+                              "maps the LMS's users to the course's student ids")
+        report = import_from_lms(args.folder, args.assignment, args.course_dir, lms=args.source, roster=args.roster,
+                                 id_column=args.id_column, due_date=args.due_date, students=args.student or None,
+                                 overwrite=not args.keep_existing)
     print(report)
     return 1 if report.problems else 0
 
@@ -92,8 +108,19 @@ def _cmd_feedback(args):
 def _cmd_export(args):
     from .grades import export_grades
 
-    path = export_grades(args.to, args.course_dir, assignments=args.assignment or None)
-    print(f"grades written to {path}")
+    if args.format == "nbgrader":
+        if args.roster is not None or args.id_column is not None:
+            raise CourseError("--roster and --id-column are for an LMS's file: add --format canvas or moodle")
+        path = export_grades(args.to, args.course_dir, assignments=args.assignment or None)
+        print(f"grades written to {path}")
+        return 0
+    from .lms import ROSTER_FORMATS, export_to_lms
+
+    if args.roster is None:
+        raise CourseError(f"--format {args.format} needs --roster CSV: {ROSTER_FORMATS[args.format].what}, which "
+                          "lists the students as the LMS knows them")
+    print(export_to_lms(args.to, args.format, args.course_dir, roster=args.roster, id_column=args.id_column,
+                        assignments=args.assignment or None))
     return 0
 
 
@@ -132,7 +159,20 @@ def build_parser():
                        help="copy submissions into submitted/<student>/<assignment>/")
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.add_argument("folder", metavar="FOLDER",
-                   help="holds <student>/ASSIGNMENT/*.ipynb folders and/or <student>.zip files")
+                   help="holds <student>/ASSIGNMENT/*.ipynb folders and/or <student>.zip files; with --from, the "
+                        "zip the LMS gave (or the folder it unzips to)")
+    p.add_argument("--from", dest="source", choices=["folders", "canvas", "moodle", "gradescope"], default="folders",
+                   help="the layout: folders (default: folders or zips per student), or the download of Canvas "
+                        "(Download Submissions), Moodle (Download all submissions) or Gradescope (Export Submissions)")
+    p.add_argument("--roster", metavar="CSV",
+                   help="with --from: the LMS's class list (Canvas: gradebook export; Moodle: grading worksheet; "
+                        "Gradescope: roster)")
+    p.add_argument("--id-column", metavar="NAME",
+                   help="the roster column holding the course's student ids (default: Canvas 'SIS Login ID', "
+                        "Moodle 'Email address', Gradescope 'SID')")
+    p.add_argument("--due-date", metavar="TIME",
+                   help="with --from canvas: the due date, e.g. '2026-10-01 23:59:00 Europe/Berlin', so that files "
+                        "Canvas marks late count late (default: the due date in nbgrader's gradebook)")
     p.add_argument("--student", action="append", metavar="ID", help="import only this student (repeatable)")
     p.add_argument("--keep-existing", action="store_true", help="skip students already imported instead of replacing")
     p.set_defaults(func=_cmd_import)
@@ -169,9 +209,19 @@ def build_parser():
     p.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
     p.set_defaults(func=_cmd_feedback)
 
-    p = sub.add_parser("export", parents=[common], help="export the grades of all students to CSV")
+    p = sub.add_parser("export", parents=[common],
+                       help="export the grades of all students to CSV (nbgrader's, or for Canvas's or Moodle's import)")
     p.add_argument("--to", default="grades.csv", metavar="CSV", help="output file (default: grades.csv)")
     p.add_argument("--assignment", action="append", metavar="ASSIGNMENT", help="only this assignment (repeatable)")
+    p.add_argument("--format", choices=["nbgrader", "canvas", "moodle"], default="nbgrader",
+                   help="nbgrader (default: nbgrader's CSV), canvas (gradebook import CSV) or moodle (the "
+                        "assignment's grading worksheet, filled in)")
+    p.add_argument("--roster", metavar="CSV",
+                   help="with --format: the LMS's class list (Canvas: gradebook export; Moodle: the assignment's "
+                        "grading worksheet)")
+    p.add_argument("--id-column", metavar="NAME",
+                   help="the roster column holding the course's student ids (default: Canvas 'SIS Login ID', "
+                        "Moodle 'Email address')")
     p.set_defaults(func=_cmd_export)
     return parser
 

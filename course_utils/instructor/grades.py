@@ -77,6 +77,7 @@ def set_manual_score(assignment, student, grade_id, points, course_dir="."):
             if points > grade.max_score:
                 raise CourseError(f"{grade_id} is worth at most {grade.max_score:g} points, got {points:g}")
             grade.manual_score = float(points)
+            grade.needs_manual_grade = False  # as the formgrader does once a grade is entered
             gb.db.commit()
             return float(gb.find_submission(assignment, student).score)
     raise CourseError(f"{assignment!r} has no graded cell {grade_id!r}")

@@ -1,6 +1,7 @@
 """Import students' submissions into nbgrader's ``submitted/<student>/<assignment>/`` folder.
 
-Two layouts are accepted, as exported by most learning-management systems or collected by hand:
+Two layouts are accepted, as collected by hand or by a script (a learning-management system's own download is read
+by ``nn-course import --from canvas|moodle|gradescope``, in ``lms.py``):
 
 - a folder of folders: ``<source>/<student>/<assignment>/*.ipynb`` (other files in the assignment folder are copied
   along, ``.ipynb_checkpoints`` is skipped);
@@ -27,15 +28,20 @@ _SKIP_PARTS = {".ipynb_checkpoints", "__MACOSX", "__pycache__"}
 @dataclass
 class ImportReport:
     """What an import did: ``imported`` maps student id to the copied file names; ``problems`` lists
-    ``(student or path, reason)`` for every submission that was skipped."""
+    ``(student or path, reason)`` for every submission or file that was skipped; ``notes`` lists ``(who, what)`` for
+    what was done on purpose and should be known (an older resubmission left out, a lateness recorded)."""
 
     assignment: str
     imported: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
 
     def __str__(self):
         lines = [f"{self.assignment}: imported {len(self.imported)} submission(s)"]
         lines += [f"  {student}: {', '.join(files)}" for student, files in sorted(self.imported.items())]
+        if self.notes:
+            lines.append(f"{len(self.notes)} note(s):")
+            lines += [f"  {who}: {what}" for who, what in self.notes]
         if self.problems:
             lines.append(f"{len(self.problems)} problem(s):")
             lines += [f"  {who}: {why}" for who, why in self.problems]
