@@ -12,15 +12,23 @@ kernel is ``W: (D, M)`` = ``(fan_in, fan_out)``, exactly the layout of a Keras `
 
 Composite layers bundle the caches of their parts: ``affine_activation_forward`` returns
 ``(affine_cache, activation_cache)``.
+
+Two layers behave differently in training and at test time, chosen by ``mode="train"`` or ``mode="test"``:
+``dropout_forward`` (inverted dropout, a mask drawn from a ``seed``) and ``batchnorm_forward``, whose running averages
+of the batch statistics are the one state a layer keeps between calls (in its ``bn_param`` dict, like the moving
+averages of a Keras ``BatchNormalization`` layer).
 """
+import numbers
+
 import numpy as np
 
 from . import activations as _act
-from ._validation import as_float_array
+from ._validation import as_float_array, check_positive_number
 
 __all__ = [
     "affine_forward", "affine_backward", "activation_forward", "activation_backward",
     "affine_activation_forward", "affine_activation_backward",
+    "dropout_forward", "dropout_backward", "batchnorm_forward", "batchnorm_backward",
 ]
 
 
@@ -128,3 +136,134 @@ def affine_activation_backward(da, cache):
     affine_cache, activation_cache = cache
     dz = activation_backward(da, activation_cache)
     return affine_backward(dz, affine_cache)
+
+
+MODES = ("train", "test")
+
+
+def _check_mode(mode):
+    if mode not in MODES:
+        raise ValueError(f"mode must be 'train' or 'test'; got {mode!r}.")
+    return mode
+
+
+def dropout_forward(x, p, mode="train", seed=None):
+    """Inverted dropout: in training, drop each unit with probability ``p`` and divide the survivors by ``1 - p``.
+
+    x: (N, D) activations, one example per row (any shape works).
+    p: the probability of dropping a unit, a number in [0, 1) (the ``rate`` of a Keras ``Dropout`` layer).
+    mode: "train" (drop and rescale) or "test" (return x unchanged: the expected value is already right).
+    seed: int seed of the mask, drawn as ``np.random.default_rng(seed).random(x.shape) >= p`` (True: the unit is
+        kept); the same seed gives the same mask. None draws a fresh one.
+    Returns (out, cache): out, the shape of x; cache = (mask, mode) for dropout_backward, where mask (the shape of x)
+    holds 0 for a dropped unit and 1 / (1 - p) for a kept one (None in test mode).
+    """
+    x = as_float_array(x, "x")
+    if check_positive_number(p, "p", allow_zero=True) >= 1:
+        raise ValueError(f"p, the probability of dropping a unit, must be in [0, 1); got {p!r}.")
+    _check_mode(mode)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+        raise TypeError(f"seed must be an integer (or None); got {type(seed).__name__} {seed!r}.")
+    if mode == "test":
+        return x.copy(), (None, mode)
+    keep = np.random.default_rng(seed).random(x.shape) >= p
+    mask = keep / (1.0 - p)
+    return x * mask, (mask, mode)
+
+
+def dropout_backward(dout, cache):
+    """Backward pass of ``dropout_forward``.
+
+    dout: gradient of the loss with respect to out, the shape of x.
+    cache: (mask, mode) from dropout_forward.
+    Returns dx, the shape of x: ``dout * mask`` in training (a dropped unit passes no gradient), ``dout`` at test time.
+    """
+    _check_cache(cache, 2, "dropout_forward")
+    mask, mode = cache
+    _check_mode(mode)
+    if mode == "test":
+        return as_float_array(dout, "dout").copy()
+    dout = _check_dout(dout, mask.shape, "dropout_forward")
+    return dout * mask
+
+
+def _check_bn_param(bn_param, D):
+    if not isinstance(bn_param, dict):
+        raise TypeError("bn_param must be a dict such as {'mode': 'train'} (it also keeps the running averages); "
+                        f"got {type(bn_param).__name__}.")
+    mode = _check_mode(bn_param.get("mode", "train"))
+    eps = check_positive_number(bn_param.get("eps", 1e-5), "bn_param['eps']")
+    momentum = check_positive_number(bn_param.get("momentum", 0.9), "bn_param['momentum']", allow_zero=True)
+    if momentum >= 1:
+        raise ValueError(f"bn_param['momentum'] must be in [0, 1), typically 0.9 or 0.99; got {momentum!r}.")
+    running = {}
+    for key, start in (("running_mean", np.zeros(D)), ("running_var", np.ones(D))):
+        value = bn_param.get(key)
+        value = start if value is None else as_float_array(value, f"bn_param[{key!r}]", ndim=1, shape=f"({D},)")
+        if value.shape != (D,):
+            raise ValueError(f"bn_param[{key!r}] has shape {value.shape} but x has {D} features; "
+                             f"expected shape ({D},).")
+        running[key] = value
+    return mode, eps, momentum, running["running_mean"], running["running_var"]
+
+
+def batchnorm_forward(x, gamma, beta, bn_param):
+    """Batch normalisation of each feature (column) over the batch, then a learned scale and shift.
+
+    x: (N, D) inputs, one example per row (usually the pre-activations z of a Dense layer without bias).
+    gamma: (D,) scales; beta: (D,) shifts.
+    bn_param: dict with
+        "mode": "train" (normalise with the batch's mean and variance) or "test" (with the running averages);
+        "eps": added to the variance before the square root (default 1e-5);
+        "momentum": of the running averages (default 0.9);
+        "running_mean", "running_var": (D,) running averages, started at zeros and ones when missing.
+    In training mode the running averages are updated, ``running = momentum * running + (1 - momentum) * batch``,
+    with the batch variance ``mean((x - mu)**2)`` (divided by N, as Keras does), and stored in ``bn_param`` (new
+    arrays; the old ones are not modified). At test time nothing is updated.
+    Returns (out, cache): out (N, D) = ``gamma * (x - mu) / sqrt(var + eps) + beta``; cache = (x_hat, gamma,
+    inv_std, mode) for batchnorm_backward, with x_hat (N, D) the normalised inputs and inv_std (D,) =
+    ``1 / sqrt(var + eps)``.
+    """
+    x = as_float_array(x, "x", ndim=2, shape="(N, D)")
+    N, D = x.shape
+    gamma = as_float_array(gamma, "gamma", ndim=1, shape=f"({D},)")
+    beta = as_float_array(beta, "beta", ndim=1, shape=f"({D},)")
+    for name, value in (("gamma", gamma), ("beta", beta)):
+        if value.shape != (D,):
+            raise ValueError(f"{name} has shape {value.shape} but x has {D} features; expected {name} of shape ({D},).")
+    mode, eps, momentum, running_mean, running_var = _check_bn_param(bn_param, D)
+    if mode == "train":
+        if N < 1:
+            raise ValueError("x must hold at least one example in training mode; got shape (0, D).")
+        mu = x.mean(axis=0)
+        var = ((x - mu) ** 2).mean(axis=0)
+        bn_param["running_mean"] = momentum * running_mean + (1 - momentum) * mu
+        bn_param["running_var"] = momentum * running_var + (1 - momentum) * var
+    else:
+        mu, var = running_mean, running_var
+    inv_std = 1.0 / np.sqrt(var + eps)
+    x_hat = (x - mu) * inv_std
+    return gamma * x_hat + beta, (x_hat, gamma, inv_std, mode)
+
+
+def batchnorm_backward(dout, cache):
+    """Backward pass of ``batchnorm_forward``.
+
+    dout: (N, D) gradient of the loss with respect to out.
+    cache: (x_hat, gamma, inv_std, mode) from batchnorm_forward.
+    Returns (dx, dgamma, dbeta): dx (N, D); dgamma (D,) = sum over the batch of ``dout * x_hat``; dbeta (D,) = sum
+    of dout. In training mode the batch mean and variance depend on every example, so
+    ``dx = inv_std / N * (N * dx_hat - sum(dx_hat) - x_hat * sum(dx_hat * x_hat))`` with ``dx_hat = dout * gamma``
+    and sums over the batch; at test time (fixed statistics) ``dx = dx_hat * inv_std``.
+    """
+    _check_cache(cache, 4, "batchnorm_forward")
+    x_hat, gamma, inv_std, mode = cache
+    dout = _check_dout(dout, x_hat.shape, "batchnorm_forward")
+    dbeta = dout.sum(axis=0)
+    dgamma = np.sum(dout * x_hat, axis=0)
+    dx_hat = dout * gamma
+    if mode == "test":
+        return dx_hat * inv_std, dgamma, dbeta
+    N = dout.shape[0]
+    dx = inv_std / N * (N * dx_hat - dx_hat.sum(axis=0) - x_hat * np.sum(dx_hat * x_hat, axis=0))
+    return dx, dgamma, dbeta

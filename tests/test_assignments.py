@@ -7,7 +7,7 @@ belongs, functions that pass their visible tests but fail the hidden ones). Each
 score exactly the points it deserves: the test names the cells it must fail, and the total it must get. Scores are
 read back from the gradebook and from the exported CSV.
 
-Cost: about 25 notebook runs (three of them import TensorFlow); the NumPy assignments' sources are also executed.
+Cost: about 36 notebook runs (three of them import TensorFlow); the NumPy assignments' sources are also executed.
 """
 import ast
 import csv
@@ -29,8 +29,8 @@ from course_utils.instructor.submissions import import_submissions
 pytestmark = pytest.mark.filterwarnings("ignore:Object of type:sqlalchemy.exc.SAWarning")
 
 ROOT = Path(__file__).resolve().parents[1]
-ASSIGNMENTS = ["perceptron", "logistic_regression", "backprop_xor", "keras_mnist"]
-NUMPY_ASSIGNMENTS = ASSIGNMENTS[:3]
+ASSIGNMENTS = ["perceptron", "logistic_regression", "backprop_xor", "keras_mnist", "training_tricks"]
+NUMPY_ASSIGNMENTS = ["perceptron", "logistic_regression", "backprop_xor", "training_tricks"]
 
 # Points of the autograded cells, and the manually graded answer of each assignment (None where there is none).
 POINTS = {
@@ -54,8 +54,16 @@ POINTS = {
     "keras_mnist": {
         "test_preprocess": 2, "test_build_model": 2, "test_make_callbacks": 1, "test_train": 1, "test_accuracy": 3,
     },
+    "training_tricks": {
+        "test_dropout_forward_train": 2, "test_dropout_forward_test": 1, "test_dropout_backward": 1,
+        "test_batchnorm_forward_train": 2, "test_batchnorm_running_averages": 1, "test_batchnorm_forward_test": 1,
+        "test_batchnorm_backward_dx": 2, "test_batchnorm_backward_dgamma": 1, "test_batchnorm_backward_dbeta": 1,
+        "test_l2_penalty_value": 1, "test_l2_penalty_grads": 1, "test_sgd_momentum": 2, "test_rmsprop": 2,
+        "test_adam": 2,
+    },
 }
-MANUAL = {"perceptron": ("answer_xor", 2), "keras_mnist": ("answer_overfitting", 2)}
+MANUAL = {"perceptron": ("answer_xor", 2), "keras_mnist": ("answer_overfitting", 2),
+          "training_tricks": ("answer_tricks", 2)}
 
 # Wrong submissions: (student, [(solution cell, text in it, replacement)], cells it must fail, its exact auto score).
 VARIANTS = {
@@ -114,6 +122,44 @@ VARIANTS = {
         ("float64_pixels", [
             ("preprocess", 'images.reshape(len(images), -1).astype("float32") / 255.0', "images.reshape(len(images), -1) / 255.0"),
         ], {"test_preprocess"}, 7),
+    ],
+    "training_tricks": [
+        # The mask keeps the right units but forgets the 1/(1-p): the training output, and with it the gradient of
+        # the true (inverted) dropout, are wrong; test mode is still right.
+        ("dropout_without_rescaling", [
+            ("dropout_forward", "mask = (rng.random(x.shape) >= p) / (1 - p)", "mask = (rng.random(x.shape) >= p) * 1.0"),
+        ], {"test_dropout_forward_train", "test_dropout_backward"}, 17),
+        # Old-style dropout: no rescaling in training, multiplied by 1 - p at test time instead.
+        ("dropout_scales_at_test_time", [
+            ("dropout_forward", "return x, (None, mode)", "return x * (1 - p), (None, mode)"),
+        ], {"test_dropout_forward_test"}, 19),
+        ("batchnorm_batch_statistics_at_test_time", [
+            ("batchnorm_forward", "mu, var = running_mean, running_var", "mu, var = x.mean(axis=0), x.var(axis=0)"),
+        ], {"test_batchnorm_forward_test"}, 19),
+        # The unbiased variance (divided by N - 1): the training output and the running variance are off, and so are
+        # dx and dgamma, computed from the wrong x_hat; test mode (given running averages) and dbeta are still right.
+        ("batchnorm_unbiased_variance", [
+            ("batchnorm_forward", "var = x.var(axis=0)", "var = x.var(axis=0, ddof=1)"),
+        ], {"test_batchnorm_forward_train", "test_batchnorm_running_averages", "test_batchnorm_backward_dx",
+            "test_batchnorm_backward_dgamma"}, 14),
+        # Forward right, backward without the gradient through the batch mean: only dx is wrong.
+        ("batchnorm_backward_without_mean_term", [
+            ("batchnorm_backward", "N * dx_hat - dx_hat.sum(axis=0) - x_hat", "N * dx_hat - x_hat"),
+        ], {"test_batchnorm_backward_dx"}, 18),
+        ("l2_on_biases", [
+            ("l2_penalty", 'if name.startswith("W"):', 'if name.startswith(("W", "b")):'),
+        ], {"test_l2_penalty_value", "test_l2_penalty_grads"}, 18),
+        ("momentum_velocity_sign_flipped", [
+            ("sgd_momentum", "w = w + v", "w = w - v"),
+        ], {"test_sgd_momentum"}, 18),
+        # epsilon outside the square root, as in Adam: invisible in the visible check's printout, a relative error of
+        # only 2e-6 in the visible test (epsilon = 1e-7), and a large one in the hidden test (epsilon = 1e-4).
+        ("rmsprop_epsilon_outside_sqrt", [
+            ("rmsprop", 'np.sqrt(s + config["epsilon"])', '(np.sqrt(s) + config["epsilon"])'),
+        ], {"test_rmsprop"}, 18),
+        ("adam_without_bias_correction", [
+            ("adam", 'm_hat / (np.sqrt(v_hat) + config["epsilon"])', 'm / (np.sqrt(v) + config["epsilon"])'),
+        ], {"test_adam"}, 18),
     ],
 }
 ZIPPED_STUDENT = "solution"  # this student's submissions are imported from zips, the others from folders

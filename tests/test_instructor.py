@@ -59,10 +59,11 @@ def test_tools_folder_goes_first_on_path(monkeypatch):
     assert os.environ["PATH"].split(os.pathsep) == [bindir, "/usr/bin", "/bin"]
 
 
-def test_list_names_the_four_assignments(course, capsys):
+def test_list_names_the_five_assignments(course, capsys):
     code, out, _ = _run(capsys, "list", "--course-dir", str(course))
     assert code == 0
-    assert list_assignments(course) == ["backprop_xor", "keras_mnist", "logistic_regression", "perceptron"]
+    assert list_assignments(course) == ["backprop_xor", "keras_mnist", "logistic_regression", "perceptron",
+                                        "training_tricks"]
     assert "perceptron" in out and "submissions: 0" in out
 
 

@@ -271,7 +271,7 @@ def test_the_reference_solution_of_every_assignment_grades_clean_in_the_sandbox(
     shutil.copytree(root / "assignments", course / "assignments")
     shutil.copy(root / "nbgrader_config.py", course)
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
-    names = ["perceptron", "logistic_regression", "backprop_xor", "keras_mnist"]
+    names = ["perceptron", "logistic_regression", "backprop_xor", "keras_mnist", "training_tricks"]
     for name in names:
         out = subprocess.run([sys.executable, "-m", "course_utils.instructor.cli", "generate", name, "--release-only",
                               "--course-dir", str(course)], capture_output=True, text=True, env=env)
