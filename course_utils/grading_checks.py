@@ -46,6 +46,19 @@ def _fmt(x):
     return f"{float(x):.6g}"
 
 
+def _fmt_pair(actual, expected):
+    """Format two numbers that differ with as many digits as it takes to see the difference (6 at least, 17 at most).
+
+    ``-2.27682`` and ``-2.27682`` would read as equal; ``-2.276823`` and ``-2.276818`` do not.
+    """
+    a, e = float(actual), float(expected)
+    for digits in range(6, 18):
+        left, right = f"{a:.{digits}g}", f"{e:.{digits}g}"
+        if left != right:
+            return left, right
+    return left, right
+
+
 def _entry(name, index):
     """How a message names one entry, followed by its separator from the value.
 
@@ -105,8 +118,9 @@ def check_array(name, actual, expected, *, rtol=1e-6, atol=1e-9):
         err = relative_error(a[index], e[index])
         n_wrong = int((excess > 0).sum())
         also = f"; {n_wrong} of {excess.size} entries wrong" if excess.size > 1 else ""
+        got, wanted = _fmt_pair(a[index], e[index])
         raise AssertionError(
-            f"{_entry(name, index)} {_fmt(a[index])}, expected {_fmt(e[index])} "
+            f"{_entry(name, index)} {got}, expected {wanted} "
             f"(relative error {_fmt(err)}){also}"
         )
 
@@ -126,7 +140,8 @@ def check_scalar(name, actual, expected, *, rtol=1e-6, atol=1e-9):
     if not np.isfinite(a):
         raise AssertionError(f"{name} is {a}, expected {_fmt(e)}")
     if abs(a - e) > atol + rtol * abs(e):
-        raise AssertionError(f"{name} = {_fmt(a)}, expected {_fmt(e)} (relative error {_fmt(relative_error(a, e))})")
+        got, wanted = _fmt_pair(a, e)
+        raise AssertionError(f"{name} = {got}, expected {wanted} (relative error {_fmt(relative_error(a, e))})")
 
 
 def check_gradient(name, analytic, f, x, *, df=None, rtol=1e-5, atol=1e-8, h=1e-5):

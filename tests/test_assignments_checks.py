@@ -27,6 +27,9 @@ def test_check_array_names_shape_then_worst_entry():
     assert _message(checks.check_array, "w after one step", np.array([0.5, -2.0]), np.array([1.5, 0.0])) == \
         "w after one step, entry [1]: -2, expected 0 (relative error 1); 2 of 2 entries wrong"
     assert _message(checks.check_array, "A2", np.array([np.nan]), np.array([0.5])) == "A2[0] = nan, expected 0.5"
+    # close values get the digits that tell them apart, never "x, expected x"
+    assert _message(checks.check_array, "w", np.array([-2.2768230]), np.array([-2.2768184])) == \
+        "w[0] = -2.276823, expected -2.276818 (relative error 2.02036e-06)"
     assert _message(checks.check_array, "y_hat", [0, 1], np.array([0, 1])) == \
         "y_hat should be a NumPy array of shape (2,), got list"
     assert "dtype <U1" in _message(checks.check_array, "y", np.array(["a"]), np.array([1.0]))
@@ -43,6 +46,8 @@ def test_check_scalar():
     checks.check_scalar("cost", np.float64(0.25), 0.25)
     checks.check_scalar("cost", np.array(0.25), 0.25)
     assert _message(checks.check_scalar, "cost", 0.5, 0.25) == "cost = 0.5, expected 0.25 (relative error 0.5)"
+    assert _message(checks.check_scalar, "cost", 0.69314, 0.693147) == \
+        "cost = 0.69314, expected 0.693147 (relative error 1.00989e-05)"
     assert _message(checks.check_scalar, "cost", np.array([0.25]), 0.25) == \
         "cost should be a single number, got an array of shape (1,)"
     assert _message(checks.check_scalar, "cost", None, 0.25) == "cost should be a number, got NoneType"
