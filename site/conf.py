@@ -48,12 +48,17 @@ autodoc_member_order = "bysource"
 autodoc_default_options = {"members": True, "show-inheritance": True}
 
 
+#: A line that starts an entry of its own: "x: ...", "w, b: ...", "Returns ...", "Raises ...", a list item.
+_ENTRY = re.compile(r"([A-Za-z_]\w*(\s*,\s*[A-Za-z_]\w*)*:\s|(Returns?|Raises?|Yields?)\b|[-*] |\d+\. )")
+
+
 def _plain_text_docstring(app, what, name, obj, options, lines):
     """Read course_utils' docstrings as they are written: plain text, not reStructuredText.
 
-    Their argument lines (``x: (N, D) inputs``) continue on indented lines, which reStructuredText would read as
-    block quotes; here each such entry is joined into one line and becomes its own paragraph. Literal blocks after
-    ``::`` are kept as they are, and ``|`` outside inline code (``|z|``, an absolute value) is not a substitution.
+    Their argument lines (``x: (N, D) inputs``, ``Returns ...``) continue on indented lines, which reStructuredText
+    would read as block quotes; here each such entry is joined into one line and becomes its own paragraph, while
+    wrapped prose stays one paragraph. Literal blocks after ``::`` are kept as they are, and ``|`` outside inline
+    code (``|z|``, an absolute value) is not a substitution.
     """
     out, literal_indent = [], None
     for line in lines:
@@ -69,7 +74,9 @@ def _plain_text_docstring(app, what, name, obj, options, lines):
         parts = stripped.split("``")
         stripped = "``".join(part if i % 2 else part.replace("|", "\\|") for i, part in enumerate(parts))
         if indent > 0 and out and out[-1].strip() and not re.match(r"[-*] |\d+\. ", stripped):
-            out[-1] += " " + stripped
+            out[-1] += " " + stripped  # the continuation of an entry
+        elif out and out[-1].strip() and not _ENTRY.match(stripped):
+            out.append(" " * indent + stripped)  # wrapped prose: same paragraph
         else:
             if out and out[-1].strip():
                 out.append("")

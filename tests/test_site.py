@@ -97,6 +97,21 @@ def test_assignment_page_shows_the_release_unexecuted_with_a_download_link(fast_
 
 
 @needs_site_packages
+def test_no_page_links_or_loads_a_file_that_is_not_in_the_site(fast_site):
+    """Every local link (the theme's .ipynb download buttons included) and every local resource exists."""
+    dead = []
+    for page in sorted(fast_site.out_dir.rglob("*.html")):
+        rel = page.relative_to(fast_site.out_dir).as_posix()
+        if rel.startswith("_static/"):  # the theme's template snippets, not pages
+            continue
+        loads, links = page_resources(page)
+        dead += [f"{rel}: {url}" for url, target in _local_targets(fast_site, rel, loads + links) if not target.exists()]
+    assert not dead, "\n".join(dead[:20])
+    source = fast_site.out_dir / "_sources" / "assignments" / "release" / "perceptron" / "perceptron.ipynb"
+    assert source.read_bytes() == (ROOT / "assignments" / "release" / "perceptron" / "perceptron.ipynb").read_bytes()
+
+
+@needs_site_packages
 def test_api_reference_documents_course_utils_from_its_docstrings(fast_site):
     html = _html(fast_site, "api/course_utils.layers.html")
     assert 'id="course_utils.layers.affine_forward"' in html and 'id="course_utils.layers.affine_backward"' in html

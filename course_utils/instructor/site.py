@@ -119,16 +119,36 @@ def _assignment_notebooks(root):
     return sorted(p for p in release.glob("*/*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
 
+def _notebook_title(path):
+    """The first Markdown heading of a notebook (without the #), or its file name."""
+    import nbformat
+
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type == "markdown":
+            match = re.search(r"^#+\s+(.+?)\s*$", cell.source, re.M)
+            if match:
+                return match.group(1)
+    return path.stem
+
+
+def _natural(text):
+    """Sort key that puts 'Assignment 2' before 'Assignment 10'."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text)]
+
+
 def _assignments_page(text, notebooks, root):
-    """``site/assignments.md`` with a download link and a toctree entry for each released notebook appended."""
+    """``site/assignments.md`` with, for each released notebook (in the order of their titles, 'Assignment 1: ...'
+    first), a link to its page and a download link, plus the hidden toctree that puts them in the navigation."""
     if _ASSIGNMENTS_MARK not in text:
         raise CourseError(f"{SITE_SOURCE}/assignments.md lost its line '{_ASSIGNMENTS_MARK} ...'; put it back where "
                           "the list of assignments belongs")
     rows = ["| assignment | notebook |", "| --- | --- |"]
     entries = []
-    for nb in notebooks:
+    titled = sorted(((_notebook_title(nb), nb) for nb in notebooks), key=lambda pair: _natural(pair[0]))
+    for title, nb in titled:
         rel = nb.relative_to(root).as_posix()
-        rows.append(f"| [{nb.parent.name}]({rel}) | {{download}}`download {nb.name} <{rel}>` |")
+        title = title.replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
+        rows.append(f"| [{title}]({rel}) | {{download}}`{nb.name} <{rel}>` |")
         entries.append(rel[: -len(".ipynb")])
     toctree = ["```{toctree}", ":hidden:", ""] + entries + ["```"]
     return text.rstrip("\n") + "\n\n" + "\n".join(rows) + "\n\n" + "\n".join(toctree) + "\n"
@@ -205,7 +225,8 @@ def build_site(course_dir=".", out_dir=None, fast=False, clean=False, echo=False
     """Build the course website into ``out_dir`` and return a :class:`SiteBuild`.
 
     course_dir: the course root; out_dir: the output folder (default ``_build/site``, or ``_build/site-fast`` when
-    ``fast``); fast: run the lectures with ``NN_COURSE_FAST=1``; clean: forget the cache and rebuild everything;
+    ``fast``); fast: run the lectures with ``NN_COURSE_FAST=1``; clean: start from nothing (staged sources, doctrees
+    and the notebook cache are removed);
     echo: print Sphinx's output as it comes (the command line does).
     Raises ``CourseError`` when a site package is missing and :class:`SiteBuildError` when Sphinx reports any warning
     or error (a broken reference, a missing image, a cell that fails or writes to stderr).
@@ -217,6 +238,8 @@ def build_site(course_dir=".", out_dir=None, fast=False, clean=False, echo=False
     source, doctrees, cache = work / "source", work / "doctrees", work / "jupyter_cache"
     stamp = work / "fingerprint"
     fingerprint = _fingerprint(root, fast)
+    if clean:
+        shutil.rmtree(work, ignore_errors=True)
     if clean or not stamp.is_file() or stamp.read_text() != fingerprint:
         for folder in (doctrees, cache, out_dir):
             shutil.rmtree(folder, ignore_errors=True)
