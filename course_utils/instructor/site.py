@@ -215,6 +215,7 @@ def _build_environment(root, fast):
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # ipykernel's debugger note on stderr at kernel start
+    env["PYTHONUNBUFFERED"] = "1"  # Sphinx's progress arrives line by line
     env.pop("MPLBACKEND", None)  # kernels keep the inline backend: figures must be outputs
     # The kernels and autodoc import this course's course_utils, whatever else is installed.
     env["PYTHONPATH"] = os.pathsep.join([str(root)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
@@ -224,9 +225,9 @@ def _build_environment(root, fast):
 def build_site(course_dir=".", out_dir=None, fast=False, clean=False, echo=False):
     """Build the course website into ``out_dir`` and return a :class:`SiteBuild`.
 
-    course_dir: the course root; out_dir: the output folder (default ``_build/site``, or ``_build/site-fast`` when
-    ``fast``); fast: run the lectures with ``NN_COURSE_FAST=1``; clean: start from nothing (staged sources, doctrees
-    and the notebook cache are removed);
+    course_dir: the course root; out_dir: the output folder (default ``_build/site``, or ``_build/fast/site`` when
+    ``fast``; executed notebooks' images go to ``jupyter_execute/`` beside it); fast: run the lectures with
+    ``NN_COURSE_FAST=1``; clean: start from nothing (staged sources, doctrees and the notebook cache are removed);
     echo: print Sphinx's output as it comes (the command line does).
     Raises ``CourseError`` when a site package is missing and :class:`SiteBuildError` when Sphinx reports any warning
     or error (a broken reference, a missing image, a cell that fails or writes to stderr).
