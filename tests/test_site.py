@@ -174,6 +174,13 @@ def test_tiny_course_builds_and_a_rebuild_executes_only_the_changed_lecture(tiny
     nb.cells[1].source += "\nplt.plot([2, 1])"
     nbformat.write(nb, path)
     assert build_site(tiny_course, out, fast=True).executed == ["02_two"]
+    # A change to conf.py (Sphinx does not notice a new docstring hook by itself) re-renders every page, from the cache.
+    page = out / "lectures" / "01_one.html"
+    before = page.stat().st_mtime_ns
+    with open(tiny_course / "site" / "conf.py", "a") as conf:
+        conf.write("\n# a changed configuration\n")
+    assert build_site(tiny_course, out, fast=True).executed == []
+    assert page.stat().st_mtime_ns > before
     # The full build has a cache of its own: the fast one is not reused for it.
     assert build_site(tiny_course, tmp_path / "full" / "site", fast=False).executed == ["01_one", "02_two"]
 

@@ -14,7 +14,8 @@ runs ``python -m sphinx`` with warnings as errors (a broken cross-reference, a m
 lecture writing to stderr fails the build). Executed notebooks are cached by jupyter-cache in
 ``<out>.work/jupyter_cache``: a rebuild re-executes only the lectures whose code changed. The cache is keyed on the
 notebooks' code alone, so a change to ``course_utils`` (or to the fast/full mode) empties it, and each output folder
-has its own (the fast and the full site never mix). The built pages load nothing from the network: MathJax is copied
+has its own (the fast and the full site never mix). A change to ``site/conf.py`` or its templates, which Sphinx
+does not notice by itself, re-renders every page (from the cache). The built pages load nothing from the network: MathJax is copied
 from the ``jupyter-server-mathjax`` package and myst-nb's widget JavaScript (a CDN) is turned off.
 """
 import hashlib
@@ -194,16 +195,28 @@ def stage_sources(course_dir, source_dir):
     return sorted(wanted)
 
 
-def _fingerprint(root, fast):
-    """What executed outputs depend on besides the notebooks' code: the course_utils sources and the mode."""
-    digest = hashlib.sha256(f"fast={bool(fast)}\n".encode())
-    package = root / "course_utils"
-    for path in sorted(package.rglob("*.py")):
-        rel = path.relative_to(package)
-        if rel.parts[0] in ("instructor",) or "__pycache__" in rel.parts:
-            continue
-        digest.update(rel.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+def _digest(folder, paths, prefix=""):
+    digest = hashlib.sha256(prefix.encode())
+    for path in paths:
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def _execution_fingerprint(root, fast):
+    """What executed outputs depend on besides the notebooks' code (which jupyter-cache checks itself): the
+    course_utils sources (not the instructor's tools) and the mode."""
+    package = root / "course_utils"
+    paths = [p for p in sorted(package.rglob("*.py"))
+             if p.relative_to(package).parts[0] != "instructor" and "__pycache__" not in p.parts]
+    return _digest(package, paths, f"fast={bool(fast)}\n")
+
+
+def _configuration_fingerprint(root):
+    """What every page depends on and Sphinx does not track: conf.py's code (e.g. its docstring hook) and the
+    templates."""
+    site = root / SITE_SOURCE
+    paths = [site / "conf.py"] + sorted(p for p in (site / "_templates").rglob("*") if p.is_file())
+    return _digest(site, [p for p in paths if p.is_file()])
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -237,16 +250,18 @@ def build_site(course_dir=".", out_dir=None, fast=False, clean=False, echo=False
     out_dir = Path(out_dir).resolve() if out_dir is not None else default_out_dir(root, fast)
     work = work_dir(out_dir)
     source, doctrees, cache = work / "source", work / "doctrees", work / "jupyter_cache"
-    stamp = work / "fingerprint"
-    fingerprint = _fingerprint(root, fast)
     if clean:
         shutil.rmtree(work, ignore_errors=True)
-    if clean or not stamp.is_file() or stamp.read_text() != fingerprint:
-        for folder in (doctrees, cache, out_dir):
-            shutil.rmtree(folder, ignore_errors=True)
+    stamps = {work / "execution.fingerprint": (_execution_fingerprint(root, fast), (doctrees, cache, out_dir)),
+              work / "configuration.fingerprint": (_configuration_fingerprint(root), (doctrees, out_dir))}
+    for stamp, (fingerprint, outdated) in stamps.items():
+        if not stamp.is_file() or stamp.read_text() != fingerprint:
+            for folder in outdated:  # a new course_utils re-executes every lecture; a new conf.py re-renders all
+                shutil.rmtree(folder, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
     stage_sources(root, source)
-    stamp.write_text(fingerprint)
+    for stamp, (fingerprint, _) in stamps.items():
+        stamp.write_text(fingerprint)
 
     command = [sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-c", str(root / SITE_SOURCE),
                "-d", str(doctrees), "-D", f"nb_execution_cache_path={cache}", str(source), str(out_dir)]
