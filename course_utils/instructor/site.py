@@ -271,17 +271,25 @@ def build_site(course_dir=".", out_dir=None, fast=False, clean=False, echo=False
     with open(log_path, "w", encoding="utf-8") as log, subprocess.Popen(
             command, cwd=root, env=_build_environment(root, fast), stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace") as process:
-        for line in process.stdout:
-            log.write(line)
-            if echo:
-                print(line, end="", flush=True)
-            if re.search(r"\b(WARNING|ERROR|CRITICAL)\b|Traceback|Exception occurred", line) and not line.startswith(
-                    "[IPKernelApp]"):  # a kernel's own log line, not Sphinx's
-                problems.append(line.rstrip())
-            match = re.match(r"(\S+\.ipynb): Executing notebook", line)
-            if match:
-                executed.append(Path(match.group(1)).stem)
-        status = process.wait()
+        try:
+            for line in process.stdout:
+                log.write(line)
+                if echo:
+                    print(line, end="", flush=True)
+                if re.search(r"\b(WARNING|ERROR|CRITICAL)\b|Traceback|Exception occurred", line) and not (
+                        line.startswith("[IPKernelApp]")):  # a kernel's own log line, not Sphinx's
+                    problems.append(line.rstrip())
+                match = re.match(r"(\S+\.ipynb): Executing notebook", line)
+                if match:
+                    executed.append(Path(match.group(1)).stem)
+            status = process.wait()
+        except BaseException:  # interrupted (Ctrl-C, a test timeout): stop Sphinx and the kernel it runs
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            raise
     seconds = time.perf_counter() - start
     if status != 0:
         shown = "\n".join(problems[:30]) or "(no warning lines; see the log)"
