@@ -16,6 +16,8 @@ import numbers
 
 import numpy as np
 
+from .widgets import WidgetWithStaticFrame
+
 #: Data sets the playground offers: name -> short description shown in the drop-down.
 DATASETS = {
     "xor": "XOR (4 noisy clusters)",
@@ -132,13 +134,15 @@ def draw_playground(model, X, y, history, axes=None, title=None):
     return ax_boundary, ax_loss
 
 
-class Playground:
+class Playground(WidgetWithStaticFrame):
     """The interactive playground: controls on top, decision boundary and loss curve below.
 
     dataset, hidden_units, activation, learning_rate, epochs, seed: initial values of the controls
     (see :func:`validate_options`). Display ``.widget`` in a notebook; ``.train()`` is what the Train button runs.
     After a training run, ``.model``, ``.history``, ``.X``, ``.y``, ``.figure`` and ``.png`` (the figure as PNG bytes,
     which is what the output area shows) hold its result.
+    Displayed, it also publishes a PNG of the last run's figure for pages without a kernel
+    (see :class:`course_utils.widgets.WidgetWithStaticFrame`).
     """
 
     def __init__(self, dataset="xor", hidden_units=4, activation="tanh", learning_rate=0.5, epochs=1000, seed=0,
@@ -211,7 +215,6 @@ class Playground:
     def _on_click(self, _button):
         self.train()
 
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
+    def static_frame_figure(self):
+        """The figure of the last training run (None before the first one: the static frame would be empty)."""
+        return self.figure if self.n_draws else None

@@ -13,7 +13,13 @@ The widget classes only wire these to ipywidgets; ``perceptron_widget(X, y)`` an
 build them. Display the returned object (last expression of a cell); its ``widget`` attribute is the ipywidgets box.
 Setting a control's ``.value`` (as the browser does) updates the state and redraws the figure, which is a plain
 :class:`matplotlib.figure.Figure` kept on the object (``.figure``), so tests can check what was drawn.
+
+Every widget of the course (these two and :class:`course_utils.playground.Playground`) derives from
+:class:`WidgetWithStaticFrame`: displaying it publishes the live widget *and* a PNG of its current figure, so that a
+page without a kernel (the course website, a notebook viewer) still shows what the widget showed.
 """
+import base64
+import io
 import numbers
 
 import numpy as np
@@ -32,6 +38,7 @@ __all__ = [
     "GradientDescentExplorer",
     "perceptron_widget",
     "gradient_descent_widget",
+    "WidgetWithStaticFrame",
 ]
 
 
@@ -216,7 +223,46 @@ def draw_gd_state(X, y, trajectory, step, axes, class_names=None, feature_names=
 # --------------------------------------------------------------------------------------------------------------------
 # widgets
 # --------------------------------------------------------------------------------------------------------------------
-class PerceptronExplorer:
+WIDGET_VIEW_MIMETYPE = "application/vnd.jupyter.widget-view+json"
+
+
+class WidgetWithStaticFrame:
+    """Base of the course's widgets: display the live ipywidgets box together with a static frame of its figure.
+
+    A subclass sets ``widget`` (the ipywidgets box) and ``figure`` (the Matplotlib figure the widget shows).
+    Displaying the object publishes one output with three representations: the widget view (JupyterLab shows the
+    live widget), ``image/png`` of the figure as it is at that moment (shown where there is no kernel, e.g. the
+    course website, which prefers the PNG) and ``text/plain``. A subclass whose figure is still empty returns None
+    from :meth:`static_frame_figure` and the output then has no PNG.
+    """
+
+    #: Resolution of the static frame, in dots per inch.
+    static_frame_dpi = 100
+
+    def static_frame_figure(self):
+        """The figure to save as the static frame (None: nothing drawn yet)."""
+        return self.figure
+
+    def static_frame_png(self):
+        """The static frame as PNG bytes, or None when there is nothing drawn yet."""
+        figure = self.static_frame_figure()
+        if figure is None:
+            return None
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=self.static_frame_dpi)
+        return buffer.getvalue()
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = dict(self.widget._repr_mimebundle_())
+        bundle["text/plain"] = (f"{type(self).__name__}: an interactive widget; run the notebook in JupyterLab to "
+                                "use its controls.")
+        png = self.static_frame_png()
+        if png is not None:
+            bundle["image/png"] = base64.b64encode(png).decode("ascii")
+        return bundle
+
+
+class PerceptronExplorer(WidgetWithStaticFrame):
     """Sliders for ``w1``, ``w2`` and ``b`` of a threshold unit; the boundary and the misclassified points follow.
 
     Buttons apply one step of the perceptron learning rule (to the next misclassified point) or reset the weights.
@@ -321,13 +367,8 @@ class PerceptronExplorer:
         self._next = 0
         self.set_weights(*self._initial)
 
-    def _ipython_display_(self):
-        from IPython.display import display
 
-        display(self.widget)
-
-
-class GradientDescentExplorer:
+class GradientDescentExplorer(WidgetWithStaticFrame):
     """Step through full-batch gradient descent on logistic regression and watch the boundary and the loss.
 
     Controls: a step slider with a play button and one-step buttons, and a learning-rate slider (log scale) that
@@ -397,11 +438,6 @@ class GradientDescentExplorer:
                              f"{loss[self.step]:.4f} at step {self.step}, {loss[-1]:.4f} at step {len(loss) - 1}."
                              + trend)
         _display(self.figure, self.output)
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
 
 
 def perceptron_widget(X, y, w=(1.0, -1.0), b=0.0, weight_range=(-5.0, 5.0), bias_range=None, learning_rate=1.0,

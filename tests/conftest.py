@@ -1,4 +1,10 @@
-"""Fixtures for the tests that drive a real browser (see ``tests/browser_support.py``).
+"""Fixtures shared by the tests.
+
+The course website (``tests/test_site.py``):
+
+- ``fast_site``: the website built once per session in fast mode, in a temporary folder.
+
+The tests that drive a real browser (see ``tests/browser_support.py``):
 
 - ``browser``: headless Chromium through Playwright, one per test module (the test is skipped, saying what to
   install, where there is no Chromium or no Playwright);
@@ -8,6 +14,8 @@
 
 The fixtures start nothing until a test asks for them, so the other test modules do not pay for a browser.
 """
+from pathlib import Path
+
 import pytest
 
 from browser_support import save_screenshot, start_chromium
@@ -61,3 +69,17 @@ def screenshot(request):
         return save_screenshot(target, name, full_page=full_page)
 
     return take
+
+
+@pytest.fixture(scope="session")
+def fast_site(tmp_path_factory):
+    """The course website built once per test session in fast mode (``NN_COURSE_FAST=1``), in a temporary folder
+    with its own notebook cache (never ``_build/``). Returns the :class:`course_utils.instructor.site.SiteBuild`;
+    ``fast_site.out_dir`` is the folder to open (``index.html``) or serve. Skips when the site extra is missing."""
+    from course_utils.instructor.site import INSTALL_HINT, build_site, missing_site_packages
+
+    missing = missing_site_packages()
+    if missing:
+        pytest.skip(f"the course website needs {', '.join(missing)}: {INSTALL_HINT}")
+    root = Path(__file__).resolve().parents[1]
+    return build_site(root, tmp_path_factory.mktemp("site") / "site", fast=True)

@@ -38,9 +38,22 @@ def _conda_requirements(environment):
     return conda, pip
 
 
+def _extra(project, name):
+    """The requirements of an extra, with the project's own extras it names (``nn-course[site]``) expanded."""
+    requirements = []
+    for requirement in project["optional-dependencies"][name]:
+        own = re.fullmatch(rf"\s*{re.escape(project['name'])}\s*\[([^\]]+)\]\s*", requirement)
+        if own:
+            for extra in own.group(1).split(","):
+                requirements += _extra(project, extra.strip())
+        else:
+            requirements.append(requirement)
+    return requirements
+
+
 def test_environment_lists_the_same_dependencies_as_pyproject(pyproject, environment):
     project = pyproject["project"]
-    wanted = dict(_normalise(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"])
+    wanted = dict(_normalise(r) for r in project["dependencies"] + _extra(project, "dev"))
     conda, _ = _conda_requirements(environment)
     listed = dict(_normalise(r) for r in conda)
     python_bound = listed.pop("python")
@@ -65,6 +78,12 @@ def test_every_conda_dependency_says_what_uses_it():
     lines = [line for line in text.splitlines() if re.match(r"\s+- ", line) and line.strip() != "- pip:"]
     uncommented = [line.strip() for line in lines if "#" not in line]
     assert not uncommented, f"dependencies without a comment saying what uses them: {uncommented}"
+
+
+def test_dev_extra_includes_the_site_extra(pyproject):
+    """CI installs .[dev] and builds the course website in its tests."""
+    project = pyproject["project"]
+    assert set(project["optional-dependencies"]["site"]) <= set(_extra(project, "dev"))
 
 
 def test_numpy_2_is_not_required(pyproject):

@@ -228,3 +228,18 @@ def test_plot_computation_graph_draws_nodes_edges_values_and_gradients():
     assert len(ax.patches) == 4 + 3  # 4 node circles, 3 arrows
     with pytest.raises(ValueError, match=r"positions has no \(x, y\) for nodes \['x'\]"):
         plot_computation_graph(graph, {"w": (0, 0), "u": (1, 0), "L": (2, 0)}, ax=ax)
+
+
+def test_displaying_the_playground_publishes_a_static_frame_only_once_it_has_trained():
+    import base64
+
+    from IPython.core.formatters import DisplayFormatter
+
+    pg = Playground(epochs=20, n_per_class=20)
+    data, _ = DisplayFormatter().format(pg)
+    assert set(data) == {"application/vnd.jupyter.widget-view+json", "text/plain"}  # nothing drawn yet: no PNG
+    pg.train()
+    data, _ = DisplayFormatter().format(pg)
+    assert set(data) == {"application/vnd.jupyter.widget-view+json", "image/png", "text/plain"}
+    assert base64.b64decode(data["image/png"]).startswith(b"\x89PNG")
+    assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == pg.widget.model_id

@@ -1,9 +1,13 @@
 """Tests for course_utils.widgets: the pure logic, and that the widgets build and follow their controls."""
+import base64
+import io
+
 import matplotlib
 
 matplotlib.use("Agg")
 
 import ipywidgets  # noqa: E402
+import matplotlib.image  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.collections import PathCollection  # noqa: E402
@@ -194,3 +198,47 @@ def test_draw_gd_state_rejects_a_step_out_of_range(fruit):
     explorer = widgets.gradient_descent_widget(X, y, n_steps=5)
     with pytest.raises(ValueError, match="between 0 and 5"):
         widgets.draw_gd_state(X, y, explorer.trajectory, 6, explorer.axes)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# static frame: what a page without a kernel (the course website) shows
+# --------------------------------------------------------------------------------------------------------------------
+def _bundle(obj):
+    """What IPython publishes when ``obj`` is the last expression of a cell: (data, metadata)."""
+    from IPython.core.formatters import DisplayFormatter
+
+    return DisplayFormatter().format(obj)
+
+
+def _decode_png(data):
+    png = base64.b64decode(data["image/png"])
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    return matplotlib.image.imread(io.BytesIO(png), format="png")
+
+
+@pytest.mark.parametrize("build", [
+    lambda X, y: widgets.perceptron_widget(X, y, w=(1.0, -1.0), b=0.0),
+    lambda X, y: widgets.gradient_descent_widget(X, y, n_steps=10),
+], ids=["PerceptronExplorer", "GradientDescentExplorer"])
+def test_displaying_a_widget_publishes_the_live_view_and_a_static_png_of_its_figure(fruit, build):
+    X, y = fruit
+    explorer = build(X, y)
+    assert isinstance(explorer, widgets.WidgetWithStaticFrame)
+    data, _ = _bundle(explorer)
+    assert set(data) == {"application/vnd.jupyter.widget-view+json", "image/png", "text/plain"}
+    assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == explorer.widget.model_id
+    assert "interactive widget" in data["text/plain"] and type(explorer).__name__ in data["text/plain"]
+    image = _decode_png(data)
+    width, height = explorer.figure.get_size_inches() * explorer.static_frame_dpi
+    assert image.shape[:2] == (round(height), round(width))
+    assert image[..., :3].std() > 0.05  # a drawing, not a blank canvas
+
+
+def test_the_static_frame_shows_the_figure_as_it_is_when_displayed(fruit):
+    X, y = fruit
+    explorer = widgets.perceptron_widget(X, y, w=(1.0, -1.0), b=0.0)
+    before = explorer.static_frame_png()
+    explorer.w1.value = -2.0
+    after = explorer.static_frame_png()
+    assert before != after
+    assert _bundle(explorer)[0]["image/png"] == base64.b64encode(after).decode("ascii")

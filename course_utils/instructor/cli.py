@@ -8,6 +8,7 @@
     nn-course feedback ASSIGNMENT                    # feedback/<student>/ASSIGNMENT/*.html
     nn-course export [--to grades.csv]               # one row per assignment and student
     nn-course export --to FILE --format canvas|moodle --roster CSV   # a file the LMS's gradebook import accepts
+    nn-course site [--fast]                          # the course website in _build/site/ (lectures executed)
 
 Every subcommand takes ``--course-dir`` (default: the current folder), the folder holding ``nbgrader_config.py``.
 The work is done by nbgrader's own Python API; this module only parses arguments and reports.
@@ -124,6 +125,14 @@ def _cmd_export(args):
     return 0
 
 
+def _cmd_site(args):
+    from .site import build_site
+
+    build = build_site(args.course_dir, out_dir=args.out, fast=args.fast, clean=args.clean, echo=not args.quiet)
+    print(build)
+    return 0
+
+
 def _positive_int(text):
     value = int(text)
     if value < 1:
@@ -136,7 +145,7 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog="nn-course",
         description="Instructor commands for the neural-networks course: generate assignments, import and autograde "
-                    "submissions, write feedback and export grades (with nbgrader).",
+                    "submissions, write feedback and export grades (with nbgrader), and build the course website.",
     )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--course-dir", default=".", metavar="PATH",
@@ -223,6 +232,24 @@ def build_parser():
                    help="the roster column holding the course's student ids (default: Canvas 'SIS Login ID', "
                         "Moodle 'Email address')")
     p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("site", parents=[common], help="build the course website (static HTML) into _build/site/",
+                       description="Build the course website: the README's student part as the start page, every "
+                                   "lecture executed with its outputs, the assignments as released (with download "
+                                   "links) and the API reference of course_utils. Executed notebooks are cached: a "
+                                   "rebuild re-executes only the lectures that changed. Needs the site extra: "
+                                   'pip install -e ".[site]".',
+                       epilog="Exit status: 0 when the site was built, 2 when Sphinx reported any warning or error "
+                              "(all are errors: a broken reference, a missing image, a failing cell, a lecture that "
+                              "writes to stderr) or a package is missing.")
+    p.add_argument("--fast", action="store_true",
+                   help="run the lectures with NN_COURSE_FAST=1 (the test suite's reduced workload), into "
+                        "_build/fast/site/ with its own cache")
+    p.add_argument("--out", metavar="PATH", default=None,
+                   help="output folder (default: _build/site, or _build/fast/site with --fast)")
+    p.add_argument("--clean", action="store_true", help="forget the cached executions and rebuild everything")
+    p.add_argument("--quiet", "-q", action="store_true", help="do not print Sphinx's progress, only the result")
+    p.set_defaults(func=_cmd_site)
     return parser
 
 

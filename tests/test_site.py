@@ -1,0 +1,235 @@
+"""The course website (nn-course site): every page is there with its figures, nothing loads from the network, the
+downloads exist, the API reference documents course_utils, and a broken page fails the build."""
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_utils.instructor import cli
+from course_utils.instructor.site import (SiteBuildError, build_site, external_resources, missing_site_packages,
+                                          page_resources)
+
+ROOT = Path(__file__).resolve().parents[1]
+LECTURES = sorted((ROOT / "lectures").glob("*.ipynb"))
+ASSIGNMENTS = sorted((ROOT / "assignments" / "release").glob("*/*.ipynb"))
+needs_site_packages = pytest.mark.skipif(
+    bool(missing_site_packages()),
+    reason=f"the course website needs {', '.join(missing_site_packages())}: pip install -e \".[site]\"")
+
+
+def _html(site, rel):
+    page = site.out_dir / rel
+    assert page.is_file(), f"{rel} is missing from the site"
+    return page.read_text(encoding="utf-8")
+
+
+def _local_targets(site, rel, urls):
+    """The files that the relative ``urls`` of page ``rel`` point at (anchors and queries dropped)."""
+    base = (site.out_dir / rel).parent
+    return [(url, (base / re.split(r"[#?]", url)[0]).resolve()) for url in urls
+            if not re.match(r"[a-z]+:|#|//", url) and re.split(r"[#?]", url)[0]]
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# the fast site (built once, see tests/conftest.py)
+# ----------------------------------------------------------------------------------------------------------------------
+def test_there_are_lectures_and_assignments_to_check():
+    assert len(LECTURES) >= 7 and len(ASSIGNMENTS) >= 4
+
+
+@needs_site_packages
+def test_landing_page_has_the_readme_student_part_and_links_every_page(fast_site):
+    html = _html(fast_site, "index.html")
+    assert "For students" in html and "Then open the notebooks in reading order" in html
+    assert 'id="for-instructors"' not in html and "nn-course autograde" not in html  # the instructor part stays out
+    _, links = page_resources(fast_site.out_dir / "index.html")
+    for path in LECTURES:
+        assert f"lectures/{path.stem}.html" in links, f"the start page does not link lecture {path.name}"
+    assert "assignments.html" in links and "api.html" in links
+
+
+@needs_site_packages
+@pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.stem)
+def test_lecture_page_is_executed_with_its_figures_and_no_errors(fast_site, path):
+    rel = f"lectures/{path.stem}.html"
+    html = _html(fast_site, rel)
+    loads, _ = page_resources(fast_site.out_dir / rel)
+    images = [target for url, target in _local_targets(fast_site, rel, loads) if "/_images/" in url or
+              url.startswith("../_images/")]
+    for url, target in _local_targets(fast_site, rel, loads):
+        assert target.is_file(), f"{rel} loads {url}, which is not in the site"
+    nb = nbformat.read(path, as_version=4)
+    makes_figures = any(k in c.source for c in nb.cells if c.cell_type == "code" for k in ("plt.", "widget", "Playground"))
+    if makes_figures:
+        assert images, f"{rel} shows no figure"
+    n_code = sum(c.cell_type == "code" for c in nb.cells)
+    assert html.count('class="cell_output') >= min(n_code, 1), f"{rel} shows no cell outputs: was it executed?"
+    assert "Traceback (most recent call last)" not in html and "output traceback" not in html
+    assert "output stderr" not in html, f"{rel} shows output written to stderr"
+
+
+@needs_site_packages
+@pytest.mark.parametrize("lecture, widget", [("01_perceptron", "PerceptronExplorer"),
+                                             ("02_logistic_regression", "GradientDescentExplorer"),
+                                             ("04_xor_mlp_numpy", "Playground")])
+def test_widgets_leave_a_static_frame_and_load_no_widget_javascript(fast_site, lecture, widget):
+    html = _html(fast_site, f"lectures/{lecture}.html")
+    assert f"{widget}: an interactive widget" not in html, f"{lecture} shows the widget's text instead of its PNG"
+    assert "application/vnd.jupyter.widget-view+json" not in html
+    assert "require.js" not in html and "html-manager" not in html
+
+
+@needs_site_packages
+@pytest.mark.parametrize("path", ASSIGNMENTS, ids=lambda p: p.parent.name)
+def test_assignment_page_shows_the_release_unexecuted_with_a_download_link(fast_site, path):
+    rel = f"assignments/release/{path.parent.name}/{path.stem}.html"
+    html = _html(fast_site, rel)
+    assert "cell_output" not in html, f"{rel} was executed; students receive it without outputs"
+    assert "NotImplementedError" in html
+    _, links = page_resources(fast_site.out_dir / "assignments.html")
+    downloads = [target for url, target in _local_targets(fast_site, "assignments.html", links)
+                 if url.startswith("_downloads/") and target.name == path.name]
+    assert len(downloads) == 1, f"assignments.html has no download link for {path.name}"
+    assert downloads[0].read_bytes() == path.read_bytes(), "the download is not the released notebook"
+    assert f"assignments/release/{path.parent.name}/{path.stem}.html" in links
+
+
+@needs_site_packages
+def test_no_page_links_or_loads_a_file_that_is_not_in_the_site(fast_site):
+    """Every local link (the theme's .ipynb download buttons included) and every local resource exists."""
+    dead = []
+    for page in sorted(fast_site.out_dir.rglob("*.html")):
+        rel = page.relative_to(fast_site.out_dir).as_posix()
+        if rel.startswith("_static/"):  # the theme's template snippets, not pages
+            continue
+        loads, links = page_resources(page)
+        dead += [f"{rel}: {url}" for url, target in _local_targets(fast_site, rel, loads + links) if not target.exists()]
+    assert not dead, "\n".join(dead[:20])
+    source = fast_site.out_dir / "_sources" / "assignments" / "release" / "perceptron" / "perceptron.ipynb"
+    assert source.read_bytes() == (ROOT / "assignments" / "release" / "perceptron" / "perceptron.ipynb").read_bytes()
+
+
+@needs_site_packages
+def test_api_reference_documents_course_utils_from_its_docstrings(fast_site):
+    html = _html(fast_site, "api/course_utils.layers.html")
+    assert 'id="course_utils.layers.affine_forward"' in html and 'id="course_utils.layers.affine_backward"' in html
+    assert "(N, D)" in html  # the shapes of the docstring
+    assert 'id="course_utils.widgets.WidgetWithStaticFrame"' in _html(fast_site, "api/course_utils.widgets.html")
+    assert "api/course_utils.instructor" not in _html(fast_site, "api.html")  # the instructor's tools are not in it
+
+
+@needs_site_packages
+def test_site_loads_nothing_from_the_network_and_serves_its_own_mathjax(fast_site):
+    assert external_resources(fast_site.out_dir) == []
+    loads, _ = page_resources(fast_site.out_dir / "lectures" / "00_notation.html")
+    mathjax = [url for url in loads if "MathJax.js" in url]
+    assert mathjax, "the notation page does not load MathJax"
+    assert (fast_site.out_dir / "_static" / "mathjax" / "MathJax.js").is_file()
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# a tiny course: the build fails on every kind of broken page, and the cache re-executes only what changed
+# ----------------------------------------------------------------------------------------------------------------------
+def _notebook(*cells):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    for cell in cells:
+        kind, source = cell
+        nb.cells.append(nbformat.v4.new_markdown_cell(source) if kind == "md" else nbformat.v4.new_code_cell(source))
+    return nb
+
+
+@pytest.fixture
+def tiny_course(tmp_path):
+    """A course with the real site configuration, two small lectures and one released assignment."""
+    root = tmp_path / "course"
+    shutil.copytree(ROOT / "site", root / "site", ignore=shutil.ignore_patterns("*.md", "__pycache__"))
+    shutil.copy(ROOT / "site" / "assignments.md", root / "site")
+    (root / "site" / "index.md").write_text(
+        "```{include} README.md\n```\n\n```{toctree}\n:glob:\n\nlectures/*\nassignments\n```\n")
+    (root / "README.md").write_text("# A tiny course\n\nRead [the first lecture](lectures/01_one.ipynb).\n")
+    shutil.copy(ROOT / "nbgrader_config.py", root)
+    (root / "lectures").mkdir()
+    nbformat.write(_notebook(("md", "# One\n\nSee {doc}`02_two`; $x^2$."), ("code", "print(1 + 1)")),
+                   root / "lectures" / "01_one.ipynb")
+    nbformat.write(_notebook(("md", "# Two"), ("code", "import matplotlib.pyplot as plt\nplt.plot([1, 2])")),
+                   root / "lectures" / "02_two.ipynb")
+    (root / "assignments" / "release" / "hw").mkdir(parents=True)
+    nbformat.write(_notebook(("md", "# Homework"), ("code", "raise NotImplementedError()")),
+                   root / "assignments" / "release" / "hw" / "hw.ipynb")
+    return root
+
+
+@needs_site_packages
+def test_tiny_course_builds_and_a_rebuild_executes_only_the_changed_lecture(tiny_course, tmp_path):
+    out = tmp_path / "out" / "site"
+    first = build_site(tiny_course, out, fast=True)
+    assert first.executed == ["01_one", "02_two"]  # the assignment is never executed
+    assert (out / "lectures" / "02_two.html").is_file() and (out / "assignments" / "release" / "hw" / "hw.html").is_file()
+    assert build_site(tiny_course, out, fast=True).executed == []
+    path = tiny_course / "lectures" / "02_two.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[1].source += "\nplt.plot([2, 1])"
+    nbformat.write(nb, path)
+    assert build_site(tiny_course, out, fast=True).executed == ["02_two"]
+    # A change to conf.py (Sphinx does not notice a new docstring hook by itself) re-renders every page, from the cache.
+    page = out / "lectures" / "01_one.html"
+    before = page.stat().st_mtime_ns
+    with open(tiny_course / "site" / "conf.py", "a") as conf:
+        conf.write("\n# a changed configuration\n")
+    assert build_site(tiny_course, out, fast=True).executed == []
+    assert page.stat().st_mtime_ns > before
+    # The full build has a cache of its own: the fast one is not reused for it.
+    assert build_site(tiny_course, tmp_path / "full" / "site", fast=False).executed == ["01_one", "02_two"]
+
+
+def _add_lecture(course, name, *cells):
+    nbformat.write(_notebook(("md", f"# {name}"), *cells), course / "lectures" / f"{name}.ipynb")
+
+
+@needs_site_packages
+def test_every_broken_page_fails_the_build_and_is_named(tiny_course, tmp_path):
+    """Warnings are errors, and --keep-going reports them all in one build (one lecture per kind of breakage)."""
+    broken = {
+        "03_xref": (("md", "See {doc}`no_such_lecture`."), "no_such_lecture"),
+        "04_link": (("md", "See [lecture 9](09_missing.ipynb)."), "09_missing"),
+        "05_image": (("md", "![a figure](figures/missing.png)"), "missing.png"),
+        "06_stderr": (("code", "import sys\nprint('noise', file=sys.stderr)"), "stderr"),
+    }
+    for name, (cell, _) in broken.items():
+        _add_lecture(tiny_course, name, cell)
+    with pytest.raises(SiteBuildError) as error:
+        build_site(tiny_course, tmp_path / "out" / "site", fast=True)
+    lines = str(error.value).splitlines()
+    for name, (_, expected) in broken.items():
+        assert any(name in line and expected in line for line in lines), f"{name} is not reported:\n{error.value}"
+    assert not any("01_one" in line or "02_two" in line for line in lines[1:-1])
+
+
+@needs_site_packages
+def test_a_failing_cell_fails_the_build_with_its_error(tiny_course, tmp_path):
+    _add_lecture(tiny_course, "03_fails", ("code", "x = 1\n1 / 0"))
+    with pytest.raises(SiteBuildError) as error:
+        build_site(tiny_course, tmp_path / "out" / "site", fast=True)
+    assert "03_fails" in str(error.value) and "ZeroDivisionError" in str(error.value), str(error.value)
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# the command
+# ----------------------------------------------------------------------------------------------------------------------
+def test_site_command_without_the_site_packages_names_the_extra(monkeypatch, capsys):
+    import course_utils.instructor.site as site
+
+    monkeypatch.setattr(site, "missing_site_packages", lambda: ["myst-nb", "sphinx-book-theme"])
+    assert cli.main(["site", "--course-dir", str(ROOT)]) == 2
+    err = capsys.readouterr().err
+    assert "myst-nb, sphinx-book-theme" in err and 'pip install -e ".[site]"' in err
+
+
+def test_site_command_is_documented_in_the_readme_and_contributing():
+    readme = (ROOT / "README.md").read_text()
+    assert "nn-course site" in readme and "_build/site/index.html" in readme
+    assert "`instructor/site.py`" in (ROOT / "CONTRIBUTING.md").read_text()
+    assert "/_build/" in (ROOT / ".gitignore").read_text().splitlines()
