@@ -128,6 +128,8 @@ html_theme_options = {
     "home_page_in_toc": True,
     "navigation_with_keys": False,
 }
+html_favicon = "_static/favicon.svg"    # drawn by hand in SVG (text): a 2-2-1 network
+html_context = {"default_mode": "light"}  # the figures are drawn on white; also no "invalid theme mode" error
 html_last_updated_fmt = None
 html_copy_source = True                   # the download button serves the notebook from _sources/
 html_show_sourcelink = False

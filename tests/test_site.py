@@ -233,3 +233,102 @@ def test_site_command_is_documented_in_the_readme_and_contributing():
     assert "nn-course site" in readme and "_build/site/index.html" in readme
     assert "`instructor/site.py`" in (ROOT / "CONTRIBUTING.md").read_text()
     assert "/_build/" in (ROOT / ".gitignore").read_text().splitlines()
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# the fast site in a real browser (Playwright + Debian's Chromium; skipped without them, see tests/browser_support.py)
+# ----------------------------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def site_url(fast_site):
+    """The fast site served over HTTP on 127.0.0.1 (a random free port) for the module's browser tests."""
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(_QuietHandler, directory=str(fast_site.out_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+
+
+class _QuietHandler(__import__("http.server").server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # no access log on stderr
+        pass
+
+
+def _open_and_collect_errors(page, url):
+    """Open ``url``; return the console errors and uncaught page errors seen until it and its math have loaded."""
+    errors = []
+    page.on("console", lambda msg: errors.append(f"console {msg.type}: {msg.text} ({msg.location.get('url')})")
+            if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    page.on("requestfailed", lambda req: errors.append(f"request failed: {req.url} ({req.failure})"))
+    page.on("response", lambda res: errors.append(f"{res.status} for {res.url}") if res.status >= 400 else None)
+    response = page.goto(url, wait_until="load")
+    assert response is not None and response.ok, f"{url} answered {response and response.status}"
+    # MathJax 2 typesets asynchronously: wait until its queue has run (it is served by the site itself)
+    page.wait_for_function(
+        "() => window.MathJax && MathJax.Hub && (window.__typeset_done || "
+        "(MathJax.Hub.Queue(() => { window.__typeset_done = true; }), false))")
+    return errors
+
+
+@needs_site_packages
+@pytest.mark.parametrize("lecture", ["01_perceptron", "06_training_deep_networks"])
+def test_lecture_page_in_a_browser_renders_math_images_and_links_without_console_errors(
+        site_url, page, screenshot, lecture):
+    check_page_in_browser(site_url, page, screenshot, lecture)
+
+
+def check_page_in_browser(site_url, page, screenshot, lecture):
+    url = f"{site_url}/lectures/{lecture}.html"
+    errors = _open_and_collect_errors(page, url)
+
+    # mathematics: typeset (MathJax output elements), no raw TeX delimiters left in the visible text
+    n_typeset = page.locator(".MathJax, .MathJax_Display, .MathJax_SVG, .MathJax_CHTML, mjx-container").count()
+    n_sources = page.locator("script[type^='math/tex']").count()
+    assert n_sources > 20, f"{lecture}: only {n_sources} formulas found on the page"
+    assert n_typeset >= n_sources, f"{lecture}: {n_typeset} of {n_sources} formulas typeset"
+    # the prose only: code cells legitimately contain TeX in strings (plot labels)
+    text = page.evaluate("""() => { const a = document.querySelector('article').cloneNode(true);
+        a.querySelectorAll('pre, code, .cell_input, script, .MathJax_Preview').forEach(e => e.remove());
+        return a.innerText; }""")
+    for raw in ("$$", "\\(", "\\[", "\\frac", "\\mathbf"):
+        assert raw not in text, f"{lecture}: raw TeX {raw!r} left in the page text"
+
+    # images: every <img> loaded and has pixels (figures, diagrams, the widgets' static frames)
+    images = page.eval_on_selector_all("article img", "els => els.map(e => [e.src, e.complete, e.naturalWidth])")
+    assert len(images) >= 5, f"{lecture}: only {len(images)} images"
+    broken = [src for src, complete, width in images if not complete or width == 0]
+    assert not broken, f"{lecture}: images that did not load: {broken[:5]}"
+
+    # internal links: every link to another page of the site answers, every anchor exists on its page
+    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+    internal = sorted({h for h in hrefs if h.startswith(site_url)})
+    assert len(internal) >= 10, f"{lecture}: only {len(internal)} internal links"
+    anchors_by_page = {}
+    for href in internal:
+        target, _, anchor = href.partition("#")
+        answer = page.request.get(target)
+        assert answer.ok, f"{lecture}: the link {href} answers {answer.status}"
+        if anchor and target.endswith(".html"):
+            if target not in anchors_by_page:
+                anchors_by_page[target] = set(re.findall(r'id="([^"]+)"', answer.text()))
+            assert anchor in anchors_by_page[target], f"{lecture}: the link {href} points at a missing anchor"
+
+    screenshot(page, lecture)
+    page.locator("article img").first.scroll_into_view_if_needed()
+    screenshot(page, f"{lecture}-figure")
+    errors = [e for e in errors if not _mathjax_font_probe(e)]
+    assert not errors, f"{lecture}: the browser reported errors:\n" + "\n".join(errors)
+
+
+def _mathjax_font_probe(message):
+    """MathJax 2's HTML-CSS output checks whether its web fonts have loaded by comparing them with a font whose source
+    is ``about:blank`` (``MathJax_Blank``); Chromium reports that request as a CORS error. Nothing is missing."""
+    return ("font at 'about:blank'" in message or message.startswith("request failed: about:blank")
+            or message == "console error: Failed to load resource: net::ERR_FAILED (about:blank)")
