@@ -24,7 +24,7 @@ import sys
 
 import pytest
 
-from browser_support import JupyterLab, copy_course
+from browser_support import ROOT, JupyterLab, copy_course
 
 # What the lecture kernels need (the server passes its environment on; NN_COURSE_DATA comes from conftest.py).
 SERVER_ENV = {"NN_COURSE_FAST": "1", "TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
@@ -224,7 +224,8 @@ def test_validate_says_the_solution_passes_all_tests(page, student, screenshot):
 # --------------------------------------------------------------------------------------------------------------------
 # instructors
 # --------------------------------------------------------------------------------------------------------------------
-ASSIGNMENTS = ["perceptron", "logistic_regression", "backprop_xor", "keras_mnist"]
+# every assignment of the course (the formgrader lists those in the gradebook: generate puts them all there)
+ASSIGNMENTS = sorted(p.name for p in (ROOT / "assignments" / "source").iterdir() if p.is_dir())
 # The simulated class: each student hands in the perceptron assignment's solution or its untouched release.
 CLASS = {"alice": "solutions", "bob": "assignments/release"}
 MANUAL_SCORE = 1.5  # of 2 points, for alice's answer to the XOR question (grade_id answer_xor)
