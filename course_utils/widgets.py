@@ -296,7 +296,8 @@ class PerceptronExplorer(WidgetWithStaticFrame):
         self.w2 = slider("w2", w[1], *weight_range)
         self.b_slider = slider("b", b, *bias_range)
         self.step_button = widgets.Button(description="learning rule: 1 step", icon="step-forward",
-                                          tooltip="apply the perceptron rule to the next misclassified point")
+                                          tooltip="apply the perceptron rule to the next misclassified point",
+                                          layout=widgets.Layout(width="auto"))  # the default 148 px cuts the label
         self.reset_button = widgets.Button(description="reset", icon="undo")
         self.status = widgets.HTML()
         self.output = widgets.Output()
