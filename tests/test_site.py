@@ -70,6 +70,26 @@ def test_lecture_page_is_executed_with_its_figures_and_no_errors(fast_site, path
     assert "output stderr" not in html, f"{rel} shows output written to stderr"
 
 
+@pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.stem)
+def test_worked_answers_open_collapsed_on_the_site(fast_site, path):
+    """Each run of cells tagged 'answer' is one closed <details> "Answer" on the page, holding the answer's text."""
+    nb = nbformat.read(path, as_version=4)
+    blocks, previous = [], False
+    for cell in nb.cells:
+        is_answer = "answer" in cell.metadata.get("tags", [])
+        if is_answer and not previous:
+            blocks.append(cell)
+        previous = is_answer
+    html = _html(fast_site, f"lectures/{path.stem}.html")
+    sections = re.findall(r'<details class="answer">(.*?)</details>', html, flags=re.S)
+    assert len(sections) == len(blocks), f"{path.name}: {len(blocks)} answers, {len(sections)} collapsed on the page"
+    assert '<details class="answer" open' not in html
+    for first, section in zip(blocks, sections):
+        words = re.findall(r"[A-Za-z]{5,}", first.source.replace("**Answer.**", "").replace("# Answer", ""))[:3]
+        for word in words:
+            assert word in section, f"{path.name}: the answer starting {first.source[:60]!r} is not inside its toggle"
+
+
 @needs_site_packages
 @pytest.mark.parametrize("lecture, widget", [("01_perceptron", "PerceptronExplorer"),
                                              ("02_logistic_regression", "GradientDescentExplorer"),
@@ -319,6 +339,16 @@ def check_page_in_browser(site_url, page, screenshot, lecture):
             if target not in anchors_by_page:
                 anchors_by_page[target] = set(re.findall(r'id="([^"]+)"', answer.text()))
             assert anchor in anchors_by_page[target], f"{lecture}: the link {href} points at a missing anchor"
+
+    # worked answers: closed until the student opens one
+    answers = page.locator("details.answer")
+    assert answers.count() >= 3, f"{lecture}: only {answers.count()} collapsed answers"
+    assert page.locator("details.answer[open]").count() == 0, f"{lecture}: an answer is open when the page loads"
+    first = answers.first
+    first.locator("summary").click()
+    assert first.evaluate("e => e.open"), f"{lecture}: clicking 'Answer' does not open it"
+    first.scroll_into_view_if_needed()
+    screenshot(page, f"{lecture}-answer")
 
     screenshot(page, lecture)
     page.locator("article img").first.scroll_into_view_if_needed()

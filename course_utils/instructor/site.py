@@ -112,6 +112,44 @@ def _sync_file(source, target, text=None):
     shutil.copy2(source, target)
 
 
+ANSWER_OPEN = '<details class="answer">\n<summary>Answer</summary>\n'
+ANSWER_CLOSE = "</details>\n"
+
+
+def collapse_answers(text):
+    """A lecture notebook (JSON text) whose worked answers open collapsed on the website, as they do in JupyterLab.
+
+    JupyterLab collapses the cells tagged ``answer`` through their ``jupyter.source_hidden`` metadata, which Sphinx
+    ignores; here each run of consecutive answer cells is wrapped in an HTML ``<details>`` element (two Markdown
+    cells with deterministic ids), so the page shows an "Answer" toggle under each exercise. Code cells are not
+    touched, so the notebook cache still matches them. Returns the new JSON text.
+    """
+    import nbformat
+
+    nb = nbformat.reads(text, as_version=4)
+    cells, block = [], 0
+    for cell in nb.cells:
+        is_answer = "answer" in cell.get("metadata", {}).get("tags", [])
+        if is_answer and not _in_answer_block(cells):
+            block += 1
+            cells.append(nbformat.v4.new_markdown_cell(ANSWER_OPEN, id=f"answer-open-{block}"))
+        elif not is_answer and _in_answer_block(cells):
+            cells.append(nbformat.v4.new_markdown_cell(ANSWER_CLOSE, id=f"answer-close-{block}"))
+        cells.append(cell)
+    if _in_answer_block(cells):
+        cells.append(nbformat.v4.new_markdown_cell(ANSWER_CLOSE, id=f"answer-close-{block}"))
+    nb.cells = cells
+    return nbformat.writes(nb)
+
+
+def _in_answer_block(cells):
+    """Whether the last cell of ``cells`` is inside an open answer block."""
+    if not cells:
+        return False
+    last = cells[-1]
+    return last.get("id", "").startswith("answer-open-") or "answer" in last.get("metadata", {}).get("tags", [])
+
+
 def _assignment_notebooks(root):
     """The student release: ``assignments/release/<name>/*.ipynb``, sorted (never the sources or solutions)."""
     from .course import course_path
@@ -182,6 +220,8 @@ def stage_sources(course_dir, source_dir):
         text = None
         if rel == Path("assignments.md"):
             text = _assignments_page(path.read_text(encoding="utf-8"), notebooks, root)
+        elif rel.parts[0] == "lectures":
+            text = collapse_answers(path.read_text(encoding="utf-8"))
         _sync_file(path, source_dir / rel, text)
     generated = {"api"}  # autosummary writes api/*.rst here
     for path in sorted(source_dir.rglob("*"), reverse=True):
