@@ -30,8 +30,8 @@ _BUILTIN_OPTIMIZERS = (SGD, Momentum, RMSprop, Adam)
 __all__ = ["Perceptron", "LogisticRegression", "SoftmaxRegression", "MLP"]
 
 
-def _check_X(X, n_features):
-    X = as_float_array(X, "X", ndim=2, shape=f"(N, {n_features})", allow_nonfinite=False)
+def _check_X(X, n_features, dtype=np.float64):
+    X = as_float_array(X, "X", ndim=2, shape=f"(N, {n_features})", allow_nonfinite=False, dtype=dtype)
     if X.shape[1] != n_features:
         raise ValueError(f"X has {X.shape[1]} features (columns) but the model expects {n_features}; "
                          f"expected X of shape (N, {n_features}).")
@@ -326,6 +326,9 @@ class MLP(_GradientModel):
     dtype: "float64" (the default: gradient checks need it) or "float32" (about twice as fast; the weights are
         drawn in float64 and rounded). Inputs are converted to it; every array the model computes has it.
     params: {"W1": (D, H1), "b1": (H1,), ..., "WL": (H_{L-1}, M), "bL": (M,)}.
+
+    ``fit`` checks its inputs once per call, then trains on unchecked internal versions of the forward and backward
+    passes (``_forward``, ``_loss_and_gradients``) with the same arithmetic as ``course_utils.layers`` and ``losses``.
     """
 
     def __init__(self, layer_sizes, hidden_activation="tanh", output="sigmoid", seed=0, dtype="float64"):
@@ -374,8 +377,7 @@ class MLP(_GradientModel):
     # What follows runs on checked arrays of the model's dtype: the public methods above and fit check their
     # inputs once, then call these in their inner loops.
     def _check_X(self, X):
-        X = as_float_array(X, "X", ndim=2, shape=f"(N, {self.n_features})", allow_nonfinite=False, dtype=self.dtype)
-        return _check_X(X, self.n_features)
+        return _check_X(X, self.n_features, self.dtype)
 
     def _targets(self, y, n):
         """Check the targets y of n examples (with the loss head's messages); return them as (N, M) model-dtype rows.
@@ -481,7 +483,8 @@ class MLP(_GradientModel):
         shapes = ", ".join(f"{name} {value.shape}" for name, value in self.params.items())
         n_params = sum(value.size for value in self.params.values())
         return (f"MLP({self.layer_sizes}, hidden_activation={self.hidden_activation!r}, output={self.output!r}, "
-                f"seed={self.seed}): {shapes}; {n_params} parameters")
+                f"seed={self.seed}{'' if self.dtype == np.float64 else f', dtype={self.dtype.name!r}'}): {shapes}; "
+                f"{n_params} parameters")
 
     def to_keras(self, dtype=None):
         """Return an equivalent ``keras.Sequential`` of Dense layers carrying these weights (copied, unchanged).
