@@ -5,7 +5,8 @@ of 128 with plain SGD (learning rate 0.1) over the 60,000 training images, timed
 
 * ``MLP.fit`` in float64 (the default) and in float32 (``MLP(..., dtype="float32")``), ``verbose=False``;
 * Keras: the same Sequential network and optimizer (float32, ``shuffle=True``, ``verbose=0``), timed on its second
-  ``fit`` call so that tracing and compiling are not counted;
+  ``fit`` call so that tracing and compiling are not counted, in a child process (TensorFlow's idle threads would
+  slow down the NumPy timings that follow);
 * a bare NumPy loop doing the training arithmetic of ``fit`` (shuffle, forward, softmax cross-entropy gradient,
   backward without the input gradient of the first layer, SGD step) in float64 and in float32, and the same loop plus
   the one forward pass over the training set with which ``fit`` records ``history["loss"]`` and
@@ -22,6 +23,7 @@ MNIST is read with ``course_utils.data.load_mnist`` (offline: set ``NN_COURSE_DA
 Run it on an otherwise idle machine (check ``uptime``).
 """
 import argparse
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -97,8 +99,18 @@ def time_bare(sizes, X, Y, dtype, repeat, evaluate):
     return best_time(run, repeat)[0]
 
 
-def time_keras(sizes, X, y, repeat):
+def time_keras(sizes, n, repeat):
+    """Seconds per Keras epoch, measured in a child process: TensorFlow's thread pools keep spinning after ``fit``
+    and would slow down every NumPy timing that came after them in this process."""
+    command = [sys.executable, __file__, "--keras-worker", ",".join(map(str, sizes)), str(n), str(repeat)]
+    return float(subprocess.run(command, check=True, capture_output=True, text=True).stdout.split()[-1])
+
+
+def keras_worker(sizes, n, repeat):
     from course_utils.tf_utils import quiet_tensorflow
+
+    (x_train, y_train), _ = load_mnist()
+    X, y = x_train[:n].reshape(n, -1).astype(np.float64) / 255.0, y_train[:n].astype(np.int64)
 
     _, keras = quiet_tensorflow()
     keras.utils.set_random_seed(SEED)
@@ -112,7 +124,7 @@ def time_keras(sizes, X, y, repeat):
     def run():
         model.fit(X32, y, epochs=1, batch_size=BATCH_SIZE, shuffle=True, verbose=0)
     run()  # tracing and compiling
-    return best_time(run, repeat)[0]
+    print(best_time(run, repeat)[0])
 
 
 def main(argv=None):
@@ -122,7 +134,11 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=None, help="runs per timing, best kept (default 3; 1 with --quick)")
     parser.add_argument("--no-keras", action="store_true", help="skip Keras (no TensorFlow import)")
     parser.add_argument("--no-float32", action="store_true", help="skip MLP(dtype='float32') (e.g. for older code)")
+    parser.add_argument("--keras-worker", nargs=3, help=argparse.SUPPRESS)  # sizes, images, repeat (internal)
     args = parser.parse_args(argv)
+    if args.keras_worker:
+        sizes, n, repeat = args.keras_worker
+        return keras_worker([int(size) for size in sizes.split(",")], int(n), int(repeat))
     n = args.images or (10_000 if args.quick else 60_000)
     repeat = args.repeat or (1 if args.quick else 3)
 
@@ -140,7 +156,7 @@ def main(argv=None):
             times[f"MLP.fit {dtype}"], model = time_mlp(sizes, X, y, dtype, repeat)
             accuracy[dtype] = float(np.mean(model.predict(X_test) == y_test))
         if not args.no_keras:
-            times["Keras float32"] = time_keras(sizes, X, y, repeat)
+            times["Keras float32"] = time_keras(sizes, n, repeat)
         for dtype in ("float64", "float32"):
             times[f"bare loop {dtype}"] = time_bare(sizes, X, Y, dtype, repeat, evaluate=False)
             times[f"bare + eval {dtype}"] = time_bare(sizes, X, Y, dtype, repeat, evaluate=True)
