@@ -332,3 +332,18 @@ def test_bad_dtype_raises_a_clear_error():
     with pytest.raises(ValueError, match=r"dtype must be one of \('float64', 'float32'\); got 'int32'"):
         MLP([2, 3, 1], dtype="int32")
     assert MLP([2, 3, 1], dtype=np.float32).dtype == np.float32
+
+
+@pytest.mark.parametrize("output", ["sigmoid", "softmax", "linear"])
+def test_history_evaluated_in_chunks_equals_one_pass(output):
+    X, y = noisy_xor(n=100)
+    model = MLP([2, 5, 1 if output != "softmax" else 2], output=output, seed=0)
+    targets = model._targets(y if output != "linear" else y.astype(float), len(y))
+    one, chunked = {}, {}
+    model._evaluate(X, targets, 0.01, "", one, chunk=len(X))
+    model._evaluate(X, targets, 0.01, "", chunked, chunk=7)
+    assert one.keys() == chunked.keys()
+    for key in one:
+        assert chunked[key] == pytest.approx(one[key], rel=1e-13)
+    assert one["loss"][0] == pytest.approx(model.loss(X, y if output != "linear" else y.astype(float), l2=0.01)[0],
+                                        rel=1e-13)
