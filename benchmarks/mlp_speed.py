@@ -19,10 +19,12 @@ ratios, and the test accuracy each NumPy model reaches after the epoch (float64 
     python benchmarks/mlp_speed.py --quick      # 10,000 images, 1 repeat
     python benchmarks/mlp_speed.py --no-keras   # without TensorFlow
 
+To time another version of ``course_utils`` (the code before issue 14, say), put its folder on ``PYTHONPATH``.
 MNIST is read with ``course_utils.data.load_mnist`` (offline: set ``NN_COURSE_DATA``). Not part of the test suite.
 Run it on an otherwise idle machine (check ``uptime``).
 """
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -30,8 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+if not os.environ.get("PYTHONPATH"):  # PYTHONPATH=/path/to/other/checkout times that version of course_utils
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import course_utils  # noqa: E402
 from course_utils.data import load_mnist  # noqa: E402
 from course_utils.models import MLP  # noqa: E402
 
@@ -151,6 +155,7 @@ def main(argv=None):
     y = y_train[:n].astype(np.int64)
     Y = np.eye(10)[y]
     X_test = x_test.reshape(len(x_test), -1).astype(np.float64) / 255.0
+    print(f"course_utils from {Path(course_utils.__file__).parent}")
     print(f"MNIST: {n} training images, batch {BATCH_SIZE}, SGD lr {LEARNING_RATE}, 1 epoch, best of {repeat}")
 
     for sizes in ARCHITECTURES:
