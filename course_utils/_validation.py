@@ -9,15 +9,16 @@ import numbers
 import numpy as np
 
 
-def as_float_array(x, name, ndim=None, shape="", allow_nonfinite=True):
-    """Return ``x`` as a float64 NumPy array, or raise a clear error.
+def as_float_array(x, name, ndim=None, shape="", allow_nonfinite=True, dtype=np.float64):
+    """Return ``x`` as a float64 NumPy array (or ``dtype``, e.g. float32 for a float32 model), or raise a clear error.
 
     x: array-like of numbers (a NumPy array, a nested list, a scalar).
     name: the argument's name, used in messages ("x", "W", ...).
     ndim: the required number of dimensions, or None for any.
     shape: how the expected shape is written in messages, e.g. "(N, D)".
     allow_nonfinite: when False, NaN or inf anywhere raises ``ValueError``.
-    Returns a float64 array (a copy only when a conversion is needed).
+    dtype: the floating dtype of the result (float64 unless a float32 model asks for float32).
+    Returns a float64 (``dtype``) array (a copy only when a conversion is needed).
     """
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"{name} must be an array of numbers; got {type(x).__name__} {x!r}.")
@@ -29,7 +30,7 @@ def as_float_array(x, name, ndim=None, shape="", allow_nonfinite=True):
         raise TypeError(f"{name} must be an array of numbers; got an array of dtype {arr.dtype}.")
     if np.iscomplexobj(arr):
         raise TypeError(f"{name} must be real-valued; got complex dtype {arr.dtype}.")
-    arr = np.asarray(arr, dtype=np.float64)
+    arr = np.asarray(arr, dtype=dtype)
     if ndim is not None and arr.ndim != ndim:
         expected = f" of shape {shape}" if shape else ""
         hint = ""

@@ -19,16 +19,19 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from . import losses
-from ._validation import as_float_array, as_labels, check_positive_int, check_positive_number, check_rows
+from ._validation import (as_float_array, as_labels, check_finite, check_positive_int, check_positive_number,
+                          check_rows)
 from .activations import sigmoid, softmax, step
 from .layers import affine_activation_backward, affine_activation_forward, affine_backward, affine_forward
-from .optim import get_optimizer
+from .optim import SGD, Adam, Momentum, RMSprop, _check_params_and_grads, get_optimizer
+
+_BUILTIN_OPTIMIZERS = (SGD, Momentum, RMSprop, Adam)
 
 __all__ = ["Perceptron", "LogisticRegression", "SoftmaxRegression", "MLP"]
 
 
-def _check_X(X, n_features):
-    X = as_float_array(X, "X", ndim=2, shape=f"(N, {n_features})", allow_nonfinite=False)
+def _check_X(X, n_features, dtype=np.float64):
+    X = as_float_array(X, "X", ndim=2, shape=f"(N, {n_features})", allow_nonfinite=False, dtype=dtype)
     if X.shape[1] != n_features:
         raise ValueError(f"X has {X.shape[1]} features (columns) but the model expects {n_features}; "
                          f"expected X of shape (N, {n_features}).")
@@ -156,6 +159,18 @@ class _GradientModel:
         labels = np.argmax(y, axis=1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(-1)
         return float(np.mean(self.predict(X) == labels))
 
+    def _fit_inputs(self, X, y, l2):
+        """Check X: (N, D) and its targets once (they fail now, not mid-training); return them ready for training."""
+        X, y = _check_X(X, self.n_features), np.asarray(y)
+        if y.ndim == 0 or y.shape[0] != X.shape[0]:
+            raise ValueError(f"y has shape {y.shape} but X has {X.shape[0]} examples; expected one target per row of X.")
+        self.loss(X, y, l2=l2)  # bad targets or l2 raise here
+        return X, y
+
+    def _batch_gradients(self, X, y, l2):
+        """The gradients of one mini-batch of the arrays returned by ``_fit_inputs``."""
+        return self.loss(X, y, l2=l2)[1]
+
     def _evaluate(self, X, y, l2, prefix, history):
         history.setdefault(prefix + "loss", []).append(self.loss(X, y, l2=l2)[0])
         if self.output != "linear":
@@ -174,31 +189,39 @@ class _GradientModel:
         Returns history {"loss": [...], "accuracy": [...]} (+ "val_loss", "val_accuracy"), one entry per epoch,
         measured on the whole set after the epoch (the loss includes the L2 penalty; no accuracy for linear models).
         """
-        X, y = _check_X(X, self.n_features), np.asarray(y)
-        if y.ndim == 0 or y.shape[0] != X.shape[0]:
-            raise ValueError(f"y has shape {y.shape} but X has {X.shape[0]} examples; expected one target per row of X.")
-        self.loss(X, y, l2=l2)  # fail now, not mid-training, on bad targets or l2
+        X, targets = self._fit_inputs(X, y, l2)  # every check on the data, once per call
         epochs = check_positive_int(epochs, "epochs")
+        l2 = check_positive_number(l2, "l2", allow_zero=True)
         batch_size = X.shape[0] if batch_size is None else check_positive_int(batch_size, "batch_size")
         optimizer = get_optimizer(optimizer, learning_rate)
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise TypeError("validation_data must be a pair (X_val, y_val).")
-            X_val, y_val = _check_X(validation_data[0], self.n_features), np.asarray(validation_data[1])
-            self.loss(X_val, y_val)
+            X_val, y_val = self._fit_inputs(*validation_data, 0.0)
+        # A built-in optimizer checks params once here and then steps unchecked; any other object gets its update.
+        builtin = isinstance(optimizer, _BUILTIN_OPTIMIZERS)
+        if builtin:
+            _check_params_and_grads(self.params, self.params)
+        step = optimizer._update if builtin else optimizer.update
+        n, batch_size = X.shape[0], min(batch_size, X.shape[0])
+        X_batch = np.empty((batch_size,) + X.shape[1:], dtype=X.dtype)  # reused by every mini-batch
+        t_batch = np.empty((batch_size,) + targets.shape[1:], dtype=targets.dtype)
         rng = np.random.default_rng(seed)
-        history, state = {}, None
+        history, state = {}, ({} if builtin else None)
         bar = tqdm(range(epochs), desc=f"{type(self).__name__}.fit", unit="epoch", disable=not verbose)
         for _ in bar:
-            order = rng.permutation(X.shape[0])
-            for start in range(0, X.shape[0], batch_size):
+            order = rng.permutation(n)
+            for start in range(0, n, batch_size):
                 batch = order[start:start + batch_size]
-                _, grads = self.loss(X[batch], y[batch], l2=l2)
-                state = optimizer.update(self.params, grads, state)
-            self._evaluate(X, y, l2, "", history)
+                m = batch.shape[0]
+                Xb = np.take(X, batch, axis=0, out=X_batch[:m])
+                tb = np.take(targets, batch, axis=0, out=t_batch[:m])
+                state = step(self.params, self._batch_gradients(Xb, tb, l2), state)
+            self._evaluate(X, targets, l2, "", history)
             if validation_data is not None:
                 self._evaluate(X_val, y_val, l2, "val_", history)
-            bar.set_postfix({name: f"{values[-1]:.4g}" for name, values in history.items()})
+            if verbose:
+                bar.set_postfix({name: f"{values[-1]:.4g}" for name, values in history.items()})
         self.history = history
         return history
 
@@ -261,6 +284,36 @@ OUTPUTS = ("sigmoid", "softmax", "linear")
 _HE_INIT = ("relu", "leaky_relu", "elu")  # He initialisation; Glorot for the others
 
 
+# The MLP's training loop runs on checked arrays, so its forward and backward passes use these unchecked,
+# dtype-preserving versions of the activations (same formulas as course_utils.activations, which check their input
+# and return float64). Each backward function returns dz = da * f'(z), and may overwrite da (a fresh array).
+def _sigmoid_fast(z):
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _leaky_relu_grad_fast(z):
+    return np.where(z > 0, z.dtype.type(1.0), z.dtype.type(LEAKY_RELU_ALPHA))
+
+
+def _elu_grad_fast(z):
+    return np.where(z > 0, z.dtype.type(1.0), 1.0 * np.exp(np.minimum(z, 0.0)))
+
+
+_FAST_ACTIVATIONS = {  # name: (forward f(z), backward (da, z, a) -> dz)
+    "relu": (lambda z: np.maximum(z, 0.0), lambda da, z, a: np.multiply(da, z > 0, out=da)),
+    "tanh": (np.tanh, lambda da, z, a: da * (lambda e: 4.0 * e / (1.0 + e) ** 2)(np.exp(-2.0 * np.abs(z)))),
+    "sigmoid": (_sigmoid_fast, lambda da, z, a: da * (_sigmoid_fast(z) * _sigmoid_fast(-z))),
+    "leaky_relu": (lambda z: np.where(z > 0, z, LEAKY_RELU_ALPHA * z),
+                   lambda da, z, a: np.multiply(da, _leaky_relu_grad_fast(z), out=da)),
+    "elu": (lambda z: np.where(z > 0, z, 1.0 * np.expm1(np.minimum(z, 0.0))),
+            lambda da, z, a: np.multiply(da, _elu_grad_fast(z), out=da)),
+    "softplus": (lambda z: np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z))),
+                 lambda da, z, a: da * _sigmoid_fast(z)),
+}
+DTYPES = ("float64", "float32")
+
+
 class MLP(_GradientModel):
     """Multi-layer perceptron: Dense layers with one hidden activation and a sigmoid, softmax or linear output.
 
@@ -270,10 +323,15 @@ class MLP(_GradientModel):
         (regression, trained on the mean squared error).
     seed: seeds the initialisation: Glorot uniform (tanh, sigmoid, softplus hidden layers and the output layer,
         like Keras' default) or He normal (relu, leaky_relu, elu hidden layers); biases start at zero.
+    dtype: "float64" (the default: gradient checks need it) or "float32" (about twice as fast; the weights are
+        drawn in float64 and rounded). Inputs are converted to it; every array the model computes has it.
     params: {"W1": (D, H1), "b1": (H1,), ..., "WL": (H_{L-1}, M), "bL": (M,)}.
+
+    ``fit`` checks its inputs once per call, then trains on unchecked internal versions of the forward and backward
+    passes (``_forward``, ``_loss_and_gradients``) with the same arithmetic as ``course_utils.layers`` and ``losses``.
     """
 
-    def __init__(self, layer_sizes, hidden_activation="tanh", output="sigmoid", seed=0):
+    def __init__(self, layer_sizes, hidden_activation="tanh", output="sigmoid", seed=0, dtype="float64"):
         if isinstance(layer_sizes, (str, bytes)) or not hasattr(layer_sizes, "__len__") or len(layer_sizes) < 2:
             raise ValueError(f"layer_sizes must be a list [D, H1, ..., M] of at least 2 sizes; got {layer_sizes!r}.")
         self.layer_sizes = [check_positive_int(size, "each layer size") for size in layer_sizes]
@@ -287,7 +345,10 @@ class MLP(_GradientModel):
         if output == "softmax" and self.layer_sizes[-1] < 2:
             raise ValueError("a softmax output needs layer_sizes[-1] = K >= 2 classes; for two classes you can also "
                              "use layer_sizes[-1] = 1 with output='sigmoid'.")
+        if str(np.dtype(dtype) if isinstance(dtype, type) else dtype) not in DTYPES:
+            raise ValueError(f"dtype must be one of {DTYPES}; got {dtype!r}.")
         self.hidden_activation, self.output, self.seed = hidden_activation, output, seed
+        self.dtype = np.dtype(dtype)
         self.n_features, self.n_layers = self.layer_sizes[0], len(self.layer_sizes) - 1
         rng = np.random.default_rng(seed)
         self.params = {}
@@ -297,7 +358,7 @@ class MLP(_GradientModel):
             else:
                 limit = np.sqrt(6.0 / (fan_in + fan_out))
                 W = rng.uniform(-limit, limit, size=(fan_in, fan_out))
-            self.params[f"W{i}"], self.params[f"b{i}"] = W, np.zeros(fan_out)
+            self.params[f"W{i}"], self.params[f"b{i}"] = W.astype(self.dtype, copy=False), np.zeros(fan_out, self.dtype)
 
     def loss(self, X, y=None, l2=0.0):
         """Forward pass, and the backward pass when y is given.
@@ -307,27 +368,130 @@ class MLP(_GradientModel):
         Returns the scores (N, M) (the output layer's pre-activation z; logits for sigmoid/softmax) when y is
         None, else (loss, grads): the mean loss (+ l2 / 2 sum W**2) and a dict with the shapes of params.
         """
-        X = _check_X(X, self.n_features)
+        X = self._check_X(X)
+        if y is None:
+            return self._forward(X)[0]
+        l2 = check_positive_number(l2, "l2", allow_zero=True)
+        return self._loss_and_gradients(X, self._targets(y, X.shape[0]), l2)
+
+    # What follows runs on checked arrays of the model's dtype: the public methods above and fit check their
+    # inputs once, then call these in their inner loops.
+    def _check_X(self, X):
+        return _check_X(X, self.n_features, self.dtype)
+
+    def _targets(self, y, n):
+        """Check the targets y of n examples (with the loss head's messages); return them as (N, M) model-dtype rows.
+
+        sigmoid: 0/1 labels as an (N, 1) column; softmax: one-hot (N, K) rows; linear: the (N, M) targets.
+        """
+        self._data_loss(np.zeros((n, self.layer_sizes[-1])), y)  # raises what the loss would raise on bad y
+        if self.output == "sigmoid":
+            return _binary_labels(y, n).astype(self.dtype).reshape(-1, 1)
+        y = np.asarray(y)
+        if self.output == "softmax" and y.ndim == 1:
+            targets = np.zeros((n, self.layer_sizes[-1]), dtype=self.dtype)
+            targets[np.arange(n), as_labels(y)] = 1.0
+            return targets
+        return np.asarray(y, dtype=self.dtype).reshape(n, -1)
+
+    def _fit_inputs(self, X, y, l2):
+        X = self._check_X(X)
+        y_arr = np.asarray(y)
+        if y_arr.ndim == 0 or y_arr.shape[0] != X.shape[0]:
+            raise ValueError(f"y has shape {y_arr.shape} but X has {X.shape[0]} examples; "
+                             "expected one target per row of X.")
+        check_positive_number(l2, "l2", allow_zero=True)
+        return X, self._targets(y, X.shape[0])
+
+    def _forward(self, X, keep=False):
+        """X: (N, D) checked inputs. Returns (scores (N, M), [(input, z, a) of each hidden layer] if keep else None)."""
         a, caches = X, []
         for i in range(1, self.n_layers):
-            a, cache = affine_activation_forward(a, self.params[f"W{i}"], self.params[f"b{i}"], self.hidden_activation)
-            caches.append(cache)
+            z = a @ self.params[f"W{i}"] + self.params[f"b{i}"]
+            a_next = _FAST_ACTIVATIONS[self.hidden_activation][0](z)
+            if keep:
+                caches.append((a, z, a_next))
+            a = a_next
         L = self.n_layers
-        scores, output_cache = affine_forward(a, self.params[f"W{L}"], self.params[f"b{L}"])
-        if y is None:
-            return scores
-        loss, dscores = self._data_loss(scores, y)
+        scores = a @ self.params[f"W{L}"] + self.params[f"b{L}"]
+        if keep:
+            caches.append((a, None, None))
+        return scores, (caches if keep else None)
+
+    def _head(self, scores, targets, with_loss):
+        """The output head on checked (N, M) targets: (mean loss or None, d loss / d scores).
+
+        The formulas of losses.sigmoid_cross_entropy, softmax_cross_entropy and mse, kept in the model's dtype.
+        """
+        n = scores.shape[0]
+        check_finite(scores, "y_hat" if self.output == "linear" else "logits", losses._DIVERGED)
+        if self.output == "softmax":
+            shifted = scores - scores.max(axis=1, keepdims=True)
+            log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+            loss = float(-np.sum(targets * log_probs) / n) if with_loss else None
+            return loss, (np.exp(log_probs) - targets) / n
+        if self.output == "sigmoid":
+            loss = None
+            if with_loss:
+                loss = float(np.mean(np.maximum(scores, 0.0) - scores * targets
+                                     + np.log1p(np.exp(-np.abs(scores)))))
+            return loss, (_sigmoid_fast(scores) - targets) / n
+        diff = scores - targets
+        return (float(np.mean(diff ** 2)) if with_loss else None), 2.0 * diff / diff.size
+
+    def _penalty(self, l2):
+        """The L2 penalty ``l2 / 2 * sum(W**2)`` over the weight matrices, added term by term as ``_add_l2`` does."""
+        return sum(0.5 * l2 * float(np.sum(value ** 2)) for name, value in self.params.items() if name[0] == "W")
+
+    def _loss_and_gradients(self, X, targets, l2, with_loss=True):
+        """Forward and backward pass on checked arrays. Returns (loss or None, grads in the order of params).
+
+        The input gradient of the first layer is not computed: nothing needs it.
+        """
+        scores, caches = self._forward(X, keep=True)
+        loss, dz = self._head(scores, targets, with_loss)
         grads = {}
-        da, grads[f"W{L}"], grads[f"b{L}"] = affine_backward(dscores, output_cache)
-        for i in range(L - 1, 0, -1):
-            da, grads[f"W{i}"], grads[f"b{i}"] = affine_activation_backward(da, caches[i - 1])
-        return self._add_l2(loss, grads, l2)
+        backward = _FAST_ACTIVATIONS[self.hidden_activation][1]
+        for i in range(self.n_layers, 0, -1):
+            a_in = caches[i - 1][0]
+            grads[f"W{i}"], grads[f"b{i}"] = a_in.T @ dz, dz.sum(axis=0)
+            if l2 > 0:
+                grads[f"W{i}"] += l2 * self.params[f"W{i}"]
+            if i > 1:
+                _, z, a = caches[i - 2]
+                dz = backward(dz @ self.params[f"W{i}"].T, z, a)
+        if with_loss and l2 > 0:
+            loss = loss + self._penalty(l2)
+        return loss, {name: grads[name] for name in self.params}
+
+    def _batch_gradients(self, X, targets, l2):
+        return self._loss_and_gradients(X, targets, l2, with_loss=False)[1]
+
+    def _evaluate(self, X, targets, l2, prefix, history, chunk=1024):
+        """Loss (+ penalty) and accuracy on the whole set, from one forward pass in chunks of rows.
+
+        Chunks keep the hidden activations in the CPU's cache (a (60000, 512) float64 array is 245 MB); the loss is
+        the mean over the set, summed chunk by chunk.
+        """
+        n, total, correct = X.shape[0], 0.0, 0
+        for start in range(0, n, chunk):
+            scores, rows = self._forward(X[start:start + chunk])[0], targets[start:start + chunk]
+            total += self._head(scores, rows, True)[0] * scores.shape[0]
+            if self.output == "softmax":
+                correct += int(np.count_nonzero(np.argmax(scores, axis=1) == np.argmax(rows, axis=1)))
+            elif self.output == "sigmoid":
+                correct += int(np.count_nonzero((scores[:, 0] >= 0) == (rows[:, 0] == 1)))
+        loss = total / n
+        history.setdefault(prefix + "loss", []).append(loss + self._penalty(l2) if l2 > 0 else loss)
+        if self.output != "linear":
+            history.setdefault(prefix + "accuracy", []).append(correct / n)
 
     def __repr__(self):
         shapes = ", ".join(f"{name} {value.shape}" for name, value in self.params.items())
         n_params = sum(value.size for value in self.params.values())
         return (f"MLP({self.layer_sizes}, hidden_activation={self.hidden_activation!r}, output={self.output!r}, "
-                f"seed={self.seed}): {shapes}; {n_params} parameters")
+                f"seed={self.seed}{'' if self.dtype == np.float64 else f', dtype={self.dtype.name!r}'}): {shapes}; "
+                f"{n_params} parameters")
 
     def to_keras(self, dtype=None):
         """Return an equivalent ``keras.Sequential`` of Dense layers carrying these weights (copied, unchanged).

@@ -41,8 +41,9 @@ def _check_params_and_grads(params, grads):
         raise ValueError(f"params and grads must have the same keys; params has {sorted(params)} "
                          f"but grads has {sorted(grads)}.")
     for name, value in params.items():
-        if not isinstance(value, np.ndarray) or value.dtype != np.float64:
-            raise TypeError(f"params[{name!r}] must be a float64 NumPy array (it is updated in place); "
+        if not isinstance(value, np.ndarray) or value.dtype not in (np.float64, np.float32):
+            raise TypeError(f"params[{name!r}] must be a float64 NumPy array (float32 for a float32 model; it is "
+                            "updated in place); "
                             f"got {type(value).__name__}{' of dtype ' + str(value.dtype) if hasattr(value, 'dtype') else ''}.")
         grad = np.asarray(grads[name])
         if grad.shape != value.shape:
@@ -74,7 +75,10 @@ class SGD:
     def update(self, params, grads, state=None):
         """Update ``params`` in place from ``grads`` (dicts of arrays, same keys and shapes); return the state."""
         _check_params_and_grads(params, grads)
-        state = _check_state(state)
+        return self._update(params, grads, _check_state(state))
+
+    def _update(self, params, grads, state):
+        """``update`` without the input checks, for a training loop that checked params and grads once."""
         for name, w in params.items():
             w -= self.learning_rate * grads[name]
         return state
@@ -96,7 +100,10 @@ class Momentum:
     def update(self, params, grads, state=None):
         """Update ``params`` in place from ``grads``; return the state holding the velocities."""
         _check_params_and_grads(params, grads)
-        state = _check_state(state)
+        return self._update(params, grads, _check_state(state))
+
+    def _update(self, params, grads, state):
+        """``update`` without the input checks, for a training loop that checked params and grads once."""
         velocity = state.setdefault("velocity", {})
         for name, w in params.items():
             v = velocity.get(name, np.zeros_like(w))
@@ -125,7 +132,10 @@ class RMSprop:
     def update(self, params, grads, state=None):
         """Update ``params`` in place from ``grads``; return the state holding the running means of g**2."""
         _check_params_and_grads(params, grads)
-        state = _check_state(state)
+        return self._update(params, grads, _check_state(state))
+
+    def _update(self, params, grads, state):
+        """``update`` without the input checks, for a training loop that checked params and grads once."""
         s = state.setdefault("s", {})
         for name, w in params.items():
             g = grads[name]
@@ -152,7 +162,10 @@ class Adam:
     def update(self, params, grads, state=None):
         """Update ``params`` in place from ``grads``; return the state holding t and the two moment estimates."""
         _check_params_and_grads(params, grads)
-        state = _check_state(state)
+        return self._update(params, grads, _check_state(state))
+
+    def _update(self, params, grads, state):
+        """``update`` without the input checks, for a training loop that checked params and grads once."""
         t = state["t"] = state.get("t", 0) + 1
         m, v = state.setdefault("m", {}), state.setdefault("v", {})
         for name, w in params.items():

@@ -293,3 +293,57 @@ def test_from_params_shares_the_arrays_and_checks_their_shapes():
         MLP.from_params({**params, "W1": params["W1"].astype(np.float32)})
     with pytest.raises(TypeError, match="must be a dict"):
         MLP.from_params([params["W1"], params["b1"]])
+
+
+# ---------------------------------------------------------------- float32 (issue 14)
+
+
+def test_float32_model_computes_in_float32_and_agrees_with_float64():
+    X, y = np.random.default_rng(0).normal(size=(40, 5)), np.arange(40) % 3
+    m64 = MLP([5, 8, 6, 3], hidden_activation="relu", output="softmax", seed=1)
+    m32 = MLP([5, 8, 6, 3], hidden_activation="relu", output="softmax", seed=1, dtype="float32")
+    assert all(value.dtype == np.float32 for value in m32.params.values())
+    for name in m64.params:  # the same draws, rounded
+        np.testing.assert_array_equal(m32.params[name], m64.params[name].astype(np.float32))
+    assert m32.loss(X).dtype == np.float32
+    loss64, grads64 = m64.loss(X, y, l2=0.01)
+    loss32, grads32 = m32.loss(X, y, l2=0.01)
+    assert loss32 == pytest.approx(loss64, rel=1e-5)
+    for name, grad in grads32.items():
+        assert grad.dtype == np.float32
+        np.testing.assert_allclose(grad, grads64[name], rtol=1e-3, atol=1e-5)
+    m32.fit(X, y, epochs=3, batch_size=16, optimizer="adam", learning_rate=0.01, verbose=False)
+    assert all(value.dtype == np.float32 for value in m32.params.values())
+    assert "dtype='float32'" in repr(m32) and "dtype" not in repr(m64)
+
+
+@pytest.mark.parametrize("hidden", HIDDEN_ACTIVATIONS)
+@pytest.mark.parametrize("output", ["sigmoid", "linear"])
+def test_float32_fit_learns_what_float64_learns(hidden, output):
+    X, y = noisy_xor(n=200)
+    targets = y if output == "sigmoid" else y.astype(float)
+    histories = [MLP([2, 8, 1], hidden_activation=hidden, output=output, seed=0, dtype=dtype).fit(
+        X, targets, epochs=20, batch_size=32, optimizer="adam", learning_rate=0.02, verbose=False)
+        for dtype in ("float64", "float32")]
+    np.testing.assert_allclose(histories[1]["loss"], histories[0]["loss"], rtol=1e-3)
+
+
+def test_bad_dtype_raises_a_clear_error():
+    with pytest.raises(ValueError, match=r"dtype must be one of \('float64', 'float32'\); got 'int32'"):
+        MLP([2, 3, 1], dtype="int32")
+    assert MLP([2, 3, 1], dtype=np.float32).dtype == np.float32
+
+
+@pytest.mark.parametrize("output", ["sigmoid", "softmax", "linear"])
+def test_history_evaluated_in_chunks_equals_one_pass(output):
+    X, y = noisy_xor(n=100)
+    model = MLP([2, 5, 1 if output != "softmax" else 2], output=output, seed=0)
+    targets = model._targets(y if output != "linear" else y.astype(float), len(y))
+    one, chunked = {}, {}
+    model._evaluate(X, targets, 0.01, "", one, chunk=len(X))
+    model._evaluate(X, targets, 0.01, "", chunked, chunk=7)
+    assert one.keys() == chunked.keys()
+    for key in one:
+        assert chunked[key] == pytest.approx(one[key], rel=1e-13)
+    assert one["loss"][0] == pytest.approx(model.loss(X, y if output != "linear" else y.astype(float), l2=0.01)[0],
+                                        rel=1e-13)
