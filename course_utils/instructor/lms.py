@@ -235,48 +235,59 @@ class _Collector(FileNameCollectorPlugin):
         return []
 
 
-class CanvasCollector(_Collector):
+class _NamedCollector(_Collector):
+    """A collector for downloads whose top-level names carry the student (Canvas, Moodle): ``form`` names them."""
+
+    form = ""
+
+    def prepare(self, root):
+        return _descend(root, lambda name: re.match(self.named_regexp, name))
+
+    def _match(self, relpath):
+        """``(fields of the top-level name, the file's original path)``, or None with ``self.why`` set."""
+        parts = PurePosixPath(relpath).parts
+        match = re.match(self.named_regexp, parts[0])
+        if not match:
+            self.why = f"the name does not have {self.form}"
+            return None
+        info = match.groupdict()
+        return info, (info["file_id"] if len(parts) == 1 else str(PurePosixPath(*parts[1:]))), len(parts) == 1
+
+
+class CanvasCollector(_NamedCollector):
     """Canvas's bulk download: ``<name>_[LATE_]<user id>_<submission id>_<original name>`` in the zip's root."""
 
     lms = "canvas"
     regexp = (r"^(?P<name>.+?)_(?:(?P<late>LATE)_)?(?P<student_id>\d+)_(?P<submission_id>\d+)_"
               r"(?P<file_id>.+)$")
 
-    def prepare(self, root):
-        return _descend(root, lambda name: re.match(self.named_regexp, name))
+    form = ("Canvas's form <name>_<user id>_<submission id>_<file name> "
+            "(is this Canvas's 'Download Submissions' zip?)")
 
     def collect(self, relpath):
-        parts = PurePosixPath(relpath).parts
-        match = re.match(self.named_regexp, parts[0])
-        if not match:
-            self.why = ("the name does not have Canvas's form <name>_<user id>_<submission id>_<file name> "
-                        "(is this Canvas's 'Download Submissions' zip?)")
+        matched = self._match(relpath)
+        if matched is None:
             return None
-        info = match.groupdict()
-        file_id = info["file_id"] if len(parts) == 1 else str(PurePosixPath(*parts[1:]))
+        info, file_id, in_root = matched
         return {"student_id": info["student_id"], "file_id": file_id, "name": info["name"],
                 "order": (int(info["submission_id"]),), "late": bool(info["late"]), "timestamp": None,
-                "suffixed": len(parts) == 1}
+                "suffixed": in_root}
 
 
-class MoodleCollector(_Collector):
+class MoodleCollector(_NamedCollector):
     """Moodle's download: ``<Full Name>_<participant id>_assignsubmission_<plugin>_[/]<original path>``."""
 
     lms = "moodle"
     regexp = r"^(?P<name>.+)_(?P<student_id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<file_id>.*)$"
 
-    def prepare(self, root):
-        return _descend(root, lambda name: re.match(self.named_regexp, name))
+    form = ("Moodle's form <Full Name>_<participant id>_assignsubmission_file_ "
+            "(is this Moodle's 'Download all submissions' zip?)")
 
     def collect(self, relpath):
-        parts = PurePosixPath(relpath).parts
-        match = re.match(self.named_regexp, parts[0])
-        if not match:
-            self.why = ("the name does not have Moodle's form <Full Name>_<participant id>_assignsubmission_file_ "
-                        "(is this Moodle's 'Download all submissions' zip?)")
+        matched = self._match(relpath)
+        if matched is None:
             return None
-        info = match.groupdict()
-        file_id = info["file_id"] if len(parts) == 1 else str(PurePosixPath(*parts[1:]))
+        info, file_id, _ = matched
         if not file_id:
             self.why = "an empty file name"
             return None
