@@ -14,6 +14,7 @@ The tests that drive a real browser (see ``tests/browser_support.py``):
 
 The fixtures start nothing until a test asks for them, so the other test modules do not pay for a browser.
 """
+import shutil
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ import pytest
 from browser_support import save_screenshot, start_chromium
 
 VIEWPORT = {"width": 1400, "height": 1000}
+ROOT = Path(__file__).resolve().parents[1]
 ACTION_TIMEOUT_MS = 30_000  # longest wait of a click, a page load or an expect() that says nothing else
 
 
@@ -81,5 +83,15 @@ def fast_site(tmp_path_factory):
     missing = missing_site_packages()
     if missing:
         pytest.skip(f"the course website needs {', '.join(missing)}: {INSTALL_HINT}")
-    root = Path(__file__).resolve().parents[1]
-    return build_site(root, tmp_path_factory.mktemp("site") / "site", fast=True)
+    return build_site(ROOT, tmp_path_factory.mktemp("site") / "site", fast=True)
+
+
+@pytest.fixture
+def course(tmp_path):
+    """A course with the repository's config and sources (nothing generated, no gradebook); test modules that need
+    another course define their own ``course``."""
+    root = tmp_path / "course"
+    (root / "assignments").mkdir(parents=True)
+    shutil.copy(ROOT / "nbgrader_config.py", root)
+    shutil.copytree(ROOT / "assignments" / "source", root / "assignments" / "source")
+    return root

@@ -3,7 +3,6 @@
 The full grading cycle on a simulated class is in test_assignments.py; these tests need no notebook execution.
 """
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -18,17 +17,6 @@ from course_utils.instructor.course import CourseError, ensure_tools_on_path, li
 from course_utils.instructor.generate import make_solution
 from course_utils.instructor.submissions import import_submissions
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def course(tmp_path):
-    """A course with the repository's config and sources (nothing generated, no gradebook)."""
-    root = tmp_path / "course"
-    (root / "assignments").mkdir(parents=True)
-    shutil.copy(ROOT / "nbgrader_config.py", root)
-    shutil.copytree(ROOT / "assignments" / "source", root / "assignments" / "source")
-    return root
 
 
 def _run(capsys, *argv):

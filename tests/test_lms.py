@@ -27,16 +27,6 @@ OTHER_NOTEBOOK = ("a notebook, but not one of perceptron's (perceptron.ipynb): n
                   "rename it in the archive and import again")
 
 
-@pytest.fixture
-def course(tmp_path):
-    """A course with the repository's config and sources (nothing generated, no gradebook)."""
-    root = tmp_path / "course"
-    (root / "assignments").mkdir(parents=True)
-    shutil.copy(ROOT / "nbgrader_config.py", root)
-    shutil.copytree(ROOT / "assignments" / "source", root / "assignments" / "source")
-    return root
-
-
 def _run(capsys, *argv):
     code = main([str(a) for a in argv])
     out, err = capsys.readouterr()
