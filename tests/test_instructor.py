@@ -18,7 +18,6 @@ from course_utils.instructor.generate import make_solution
 from course_utils.instructor.submissions import import_submissions
 
 
-
 def _run(capsys, *argv):
     code = main(list(argv))
     out, err = capsys.readouterr()
