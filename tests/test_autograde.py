@@ -23,6 +23,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from course_utils.instructor.autograde import AutogradeSummary, autograde
 from course_utils.instructor.autograde import gradebook_rows as _gradebook_rows
 from course_utils.instructor.cli import main
+from course_utils.instructor.course import CourseError
 
 ASSIGNMENT = "ps1"
 TIMEOUT = 5  # seconds per cell in this test course
@@ -383,15 +384,20 @@ def test_bad_arguments(tmp_path):
         autograde(ASSIGNMENT, course_dir=tmp_path, jobs=0)
     with pytest.raises(TypeError, match="students must be student ids"):
         autograde(ASSIGNMENT, course_dir=tmp_path, students=[3])
-    with pytest.raises(ValueError, match="not a folder"):
+    with pytest.raises(CourseError, match="not a folder"):
         autograde(ASSIGNMENT, course_dir=tmp_path / "nope")
-    with pytest.raises(ValueError, match="is not in the gradebook"):
+    with pytest.raises(CourseError, match="has no nbgrader_config.py"):
         autograde(ASSIGNMENT, course_dir=tmp_path, progress=False)
+    (tmp_path / "nbgrader_config.py").write_text("")
+    with pytest.raises(CourseError, match="is not in the gradebook"):
+        autograde(ASSIGNMENT, course_dir=tmp_path, progress=False)
+    with pytest.raises(TypeError, match="scheduler must be a Dask scheduler address"):
+        autograde(ASSIGNMENT, course_dir=tmp_path, scheduler=8786)
 
 
-def test_platform_without_fork_gets_a_clear_error(tmp_path, monkeypatch):
+def test_platform_without_fork_gets_a_clear_error(graded, monkeypatch):
     import multiprocessing
 
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
-    with pytest.raises(ValueError, match=r"forks its grading processes.*`nbgrader autograde ASSIGNMENT`"):
-        autograde(ASSIGNMENT, course_dir=tmp_path, progress=False)
+    with pytest.raises(CourseError, match=r"forks its grading processes.*`nbgrader autograde ASSIGNMENT`"):
+        autograde(ASSIGNMENT, course_dir=graded["parallel"], progress=False)

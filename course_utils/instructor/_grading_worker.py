@@ -1,29 +1,35 @@
-"""Grade one submission with nbgrader's own autograder, in a scratch copy of the course.
+"""Grade one submission with nbgrader's own autograder, in a scratch course; nothing of the real course is touched.
 
-``grade_submission(task)`` runs in a forked worker process (see ``autograde.py``), one submission after another.
-It builds a scratch course holding only this assignment's source and this student's submission, plus a private copy
-of the course gradebook, and runs ``nbgrader.converters.Autograde`` on it: the same converter and preprocessors as
-``nbgrader autograde``, so scores, gradebook rows and autograded notebooks are exactly nbgrader's.
+``grade_submission(bundle, student, submission, workdir)`` is the whole job. It runs in a forked worker of
+``autograde.py`` on this machine, or on a Dask worker of a cluster (``python -m`` this module, see ``main``): the
+inputs are plain bytes, so a worker needs no shared filesystem. ``bundle`` (a ``Bundle``) holds what every submission
+of the assignment shares: the configuration, the assignment's source folder and a snapshot of the gradebook;
+``submission`` is the student's folder, packed with ``pack``.
+
+It unpacks a scratch course in ``workdir`` holding only this assignment's source, this student's submission and a
+private copy of the gradebook, and runs ``nbgrader.converters.Autograde`` on it: the same converter and preprocessors
+as ``nbgrader autograde``, so scores, gradebook rows and autograded notebooks are exactly nbgrader's.
 The kernel runs in the sandbox (``sandbox.py``), with the integrity check after every cell (``WatchedExecute``);
-the submitted code is scanned statically first (``code_scan.py``). Then the worker publishes the autograded
-notebooks, sanitised, into the real course (``publish.py``) and writes ``result.json``: nbgrader's success and log,
-the gradebook rows of this submission (the parent merges them into the course gradebook, the only writer) and the
-findings.
+the submitted code is scanned statically first (``code_scan.py``). It returns a dict: nbgrader's success and log,
+the gradebook rows of this submission, the findings (``diagnostics.Finding`` dicts) and the autograded notebooks,
+sanitised (``publish.py``), as ``{file name: bytes}``. The instructor's process alone writes them into the course.
 
 Why a scratch course: nbgrader itself (not the student's kernel, which sees none of it) reads the sources and writes
-a gradebook; in the scratch course they are copies, so the real course is written by the parent only. With
-``--no-sandbox`` the kernel runs in the scratch course too: a relative path such as ``../../../gradebook.db``
-reaches the copy, and the worker reports the write.
+a gradebook; in the scratch course they are copies. With ``--no-sandbox`` the kernel runs in the scratch course too:
+a relative path such as ``../../../gradebook.db`` reaches the copy, and the worker reports the write.
 """
 from __future__ import annotations
 
-import hashlib
+import io
 import json
 import logging
 import os
 import re
 import shutil
+import sys
+import tarfile
 import traceback
+from dataclasses import dataclass, field
 
 import nbformat
 from nbformat.v4.rwbase import rejoin_lines
@@ -35,13 +41,49 @@ from nbgrader.utils import capture_log
 from traitlets import Bool, Unicode
 from traitlets.config import Config
 
-from ._grading_checks import Finding, NotebookSpec, inspect_autograded, inspect_submitted, listed
+from .diagnostics import Finding, NotebookSpec, inspect_autograded, inspect_submitted, listed
+from .course import file_digests
 from ._kernel_guard import GUARD_CODE, GUARD_EXPR, compare, parse
 from .code_scan import scan_notebook
 from .publish import publish_notebooks
 from .sandbox import SandboxedKernelManager
 
-__all__ = ["grade_submission", "WatchedExecute", "DeduplicateCells", "file_digests"]
+__all__ = ["Bundle", "grade_submission", "pack", "unpack", "WatchedExecute", "DeduplicateCells"]
+
+
+@dataclass
+class Bundle:
+    """What every submission of one assignment needs, built once by the instructor's process and sent to the workers.
+
+    assignment: its id; config: the course's nbgrader configuration (a traitlets ``Config``); source: the folder
+    ``source/<assignment>/``, packed; gradebook: the bytes of a snapshot of ``gradebook.db`` (SQLite);
+    timeout: seconds per cell or None (the configuration's); sandbox: run the kernels in the sandbox; limits: the
+    ``sandbox.Limits`` fields. Folders the kernel may read (the data) are the worker's own ``NN_COURSE_DATA``.
+    """
+
+    assignment: str
+    config: object
+    source: bytes
+    gradebook: bytes
+    timeout: float | None = None
+    sandbox: bool = True
+    limits: dict = field(default_factory=dict)
+
+
+def pack(folder) -> bytes:
+    """The folder as an uncompressed tar archive in memory (symbolic links kept as links, never followed)."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as tar:
+        tar.add(os.fspath(folder), arcname=".", recursive=True)
+    return out.getvalue()
+
+
+def unpack(data: bytes, folder) -> None:
+    """Recreate a folder packed by ``pack`` in ``folder`` (created). tarfile's "tar" filter keeps every member
+    inside ``folder`` and drops special bits; links are recreated as they were (they are a submission's evidence)."""
+    os.makedirs(folder, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r") as tar:
+        tar.extractall(folder, filter="tar")
 
 class WatchedExecute(Execute):
     """nbgrader's ``Execute`` in the sandbox, with the integrity check before the first cell and after every cell.
@@ -140,25 +182,6 @@ class DeduplicateCells(DeduplicateIds):
         return cell, resources
 
 
-def file_digests(root: str, skip: str | None = None) -> dict[str, str]:
-    """SHA-256 of every file under ``root`` (relative path -> hex digest), skipping the subtree ``skip``."""
-    digests = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        if skip is not None and os.path.abspath(dirpath) == os.path.abspath(skip):
-            dirnames[:] = []
-            continue
-        for fname in filenames:
-            path = os.path.join(dirpath, fname)
-            if os.path.islink(path) or not os.path.isfile(path):
-                continue
-            h = hashlib.sha256()
-            with open(path, "rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(block)
-            digests[os.path.relpath(path, root)] = h.hexdigest()
-    return digests
-
-
 def _submission_rows(gb: Gradebook, assignment: str, student: str) -> dict | None:
     """The gradebook rows nbgrader's autograde writes for one submission, as plain JSON-able values."""
     try:
@@ -233,54 +256,51 @@ def _scan(submitted: str, source_dir: str, specs) -> list[Finding]:
     return findings
 
 
-def grade_submission(task: dict) -> dict:
-    """Grade ``task['student']``'s submission of ``task['assignment']``; return (and write) the result dict.
+def grade_submission(bundle: Bundle, student: str, submission: bytes, workdir: str) -> dict:
+    """Grade ``student``'s submission (their folder, packed) of ``bundle.assignment`` in the empty folder ``workdir``.
 
-    task keys: course_root, config (dict for traitlets ``Config``), assignment, student, snapshot_db (a copy of the
-    course gradebook), workdir (empty scratch folder), timeout (seconds per cell or None), sandbox (bool), limits
-    (dict of ``sandbox.Limits`` fields), data_dirs (folders the kernel may read).
+    Returns a dict: success (nbgrader's), log, error, rows (the gradebook rows of this submission, or None),
+    findings (list of ``Finding`` dicts) and autograded (``{file name: bytes}``: the sanitised autograded notebooks
+    and nbgrader's timestamp.txt; empty when nbgrader could not grade it).
     """
-    workdir = task["workdir"]
-    assignment, student = task["assignment"], task["student"]
+    assignment = bundle.assignment
     scratch = os.path.join(workdir, "course")
-
-    config = Config(task["config"])
-    real = CourseDirectory(config=config)
-    real.root = task["course_root"]
+    config = Config(bundle.config)
     coursedir = CourseDirectory(config=config)
     coursedir.root = scratch
     db_path = os.path.join(workdir, "gradebook.db")
-    shutil.copyfile(task["snapshot_db"], db_path)
+    with open(db_path, "wb") as fh:
+        fh.write(bundle.gradebook)
     coursedir.db_url = "sqlite:///" + db_path
 
     # The scratch course: this assignment's source and this student's submission, nothing else.
-    for step, sid in ((real.source_directory, "."), (real.submitted_directory, student)):
-        src = real.format_path(step, sid, assignment)
-        if os.path.isdir(src):
-            shutil.copytree(src, coursedir.format_path(step, sid, assignment), symlinks=True)
-    scratch_autograded = coursedir.format_path(real.autograded_directory, student, assignment)
+    source_dir = coursedir.format_path(coursedir.source_directory, ".", assignment)
+    submitted = coursedir.format_path(coursedir.submitted_directory, student, assignment)
+    unpack(bundle.source, source_dir)
+    unpack(submission, submitted)
+    scratch_autograded = coursedir.format_path(coursedir.autograded_directory, student, assignment)
     before = file_digests(scratch)
 
     specs = []
     with Gradebook(coursedir.db_url) as gb:
         for nb in gb.find_assignment(assignment).notebooks:
             specs.append(NotebookSpec.from_gradebook(nb))
-    submitted = coursedir.format_path(real.submitted_directory, student, assignment)
     findings = inspect_submitted(submitted, specs)
-    findings += _scan(submitted, real.format_path(real.source_directory, ".", assignment), specs)
+    findings += _scan(submitted, source_dir, specs)
 
     chain = config.Autograde.get("autograde_preprocessors") or Autograde.class_traits()["autograde_preprocessors"].default()
     config.Autograde.autograde_preprocessors = [WatchedExecute if cls is Execute else cls for cls in chain]
     chain = config.Autograde.get("sanitize_preprocessors") or Autograde.class_traits()["sanitize_preprocessors"].default()
     config.Autograde.sanitize_preprocessors = [DeduplicateCells if cls is DeduplicateIds else cls for cls in chain]
-    if task.get("timeout") is not None:
-        config.Execute.timeout = int(task["timeout"])
+    if bundle.timeout is not None:
+        config.Execute.timeout = int(bundle.timeout)
     report_path = os.path.join(workdir, "guard.jsonl")
     config.WatchedExecute.report_path = report_path
-    config.WatchedExecute.sandbox = bool(task.get("sandbox", True))
+    config.WatchedExecute.sandbox = bool(bundle.sandbox)
     config.SandboxedKernelManager.socket_dir = os.path.join(workdir, "ipc")
-    config.SandboxedKernelManager.limits = dict(task.get("limits") or {})
-    config.SandboxedKernelManager.data_dirs = os.pathsep.join(task.get("data_dirs") or [])
+    config.SandboxedKernelManager.limits = dict(bundle.limits or {})
+    config.SandboxedKernelManager.data_dirs = os.pathsep.join(
+        d for d in os.environ.get("NN_COURSE_DATA", "").split(os.pathsep) if d)
     timeout = config.Execute.timeout if "timeout" in config.Execute else Execute.timeout.default_value
 
     coursedir.assignment_id = assignment
@@ -326,13 +346,41 @@ def grade_submission(task: dict) -> dict:
                                       "it wrote into a scratch copy, the course was not changed", kind="wrote_course",
                                 detail=",".join(written)))
 
-    # Publish the autograded notebooks, sanitised, and nothing else (nbgrader removes the folder when grading fails).
-    real_autograded = real.format_path(real.autograded_directory, student, assignment)
-    findings += publish_notebooks(scratch_autograded, real_autograded, [spec.name for spec in specs])
+    # The autograded notebooks, sanitised, and nothing else (nbgrader removes the folder when grading fails).
+    published = os.path.join(workdir, "published")
+    findings += publish_notebooks(scratch_autograded, published, [spec.name for spec in specs])
+    autograded = {}
+    if os.path.isdir(published):
+        for name in sorted(os.listdir(published)):
+            with open(os.path.join(published, name), "rb") as fh:
+                autograded[name] = fh.read()
+    return {"success": bool(outcome["success"]), "log": outcome.get("log", ""), "error": outcome.get("error"),
+            "rows": rows, "findings": [f.to_dict() for f in findings], "autograded": autograded}
 
-    result = {"success": bool(outcome["success"]), "log": outcome.get("log", ""), "error": outcome.get("error"),
-              "rows": rows, "findings": [f.to_dict() for f in findings]}
-    with open(os.path.join(workdir, "result.json.part"), "w") as fh:
-        json.dump(result, fh)
-    os.replace(os.path.join(workdir, "result.json.part"), os.path.join(workdir, "result.json"))
-    return result
+
+def main(argv=None) -> int:
+    """``python -m course_utils.instructor._grading_worker JOB_FOLDER``: grade the job in ``JOB_FOLDER/job.pickle``
+    (``(bundle, student, submission)``, written by the instructor's own process) and write ``result.pickle`` there.
+
+    This is how a Dask worker grades (``autograde._grade_on_worker``): in a process of its own, which can be killed
+    with its kernel when it runs past the wall-clock limit, and which dies with the worker that started it.
+    """
+    import pickle
+
+    (folder,) = sys.argv[1:] if argv is None else argv
+    with open(os.path.join(folder, "job.pickle"), "rb") as fh:
+        bundle, student, submission = pickle.load(fh)  # noqa: S301  written by the instructor's process, not a student
+    workdir = os.path.join(folder, "work")
+    os.makedirs(workdir)
+    try:
+        result = grade_submission(bundle, student, submission, workdir)
+    except BaseException:
+        result = {"failure": "error", "error": traceback.format_exc()}
+    with open(os.path.join(folder, "result.pickle.part"), "wb") as fh:
+        pickle.dump(result, fh)
+    os.replace(os.path.join(folder, "result.pickle.part"), os.path.join(folder, "result.pickle"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

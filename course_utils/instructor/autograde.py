@@ -1,31 +1,34 @@
-"""Autograde a whole class: in parallel, with nbgrader's own grader, robust to broken submissions.
+"""Autograde a whole class: in parallel or on a Dask cluster, with nbgrader's own grader, robust to broken submissions.
 
 ``autograde("perceptron", jobs=2)`` grades every submission of an assignment and returns an ``AutogradeSummary``: one
 row per student, "graded" or "flagged" with the reasons, printable as a table and exportable as CSV.
+``autograde("perceptron", scheduler="tcp://host:8786")`` sends each submission to a Dask cluster instead.
 
-How it works (and why the result is exactly that of ``nbgrader autograde``):
+The steps of ``autograde`` (and why the result is exactly that of ``nbgrader autograde``):
 
-1. The parent takes a snapshot of the course gradebook (nbgrader's ``gradebook.db``) and hashes every submitted file.
-2. ``jobs`` forked worker processes grade one submission at a time each, with nbgrader's ``Autograde`` converter
-   (same preprocessors, same configuration from the course's ``nbgrader_config.py``), in a scratch copy of the
-   course with a private copy of the gradebook. A submission that hangs past a generous wall-clock limit is killed
-   with its worker and kernel, and a fresh worker takes over; a crash is reported; neither stops the others.
-3. The parent alone writes to the course gradebook: it copies each submission's rows (grades, comments, timestamp,
-   late penalty) from the private copy, so the gradebook ends up holding the same values sequential grading writes.
-4. Afterwards the submitted files are hashed again: submissions are never modified, and the summary says so.
+1. **Find** (``_plan``): check the arguments and the course, load its configuration (``course.load_config``), find
+   the submissions, hash every submitted file, and pack what every job needs into a ``Bundle``: the configuration,
+   the assignment's source and a snapshot of the gradebook.
+2. **Check** (``_LocalGrader`` / ``_DaskGrader``): that this machine can fork and sandbox, or that the cluster is
+   reachable and its workers can sandbox.
+3. **Grade**: each submission is one job, ``_grading_worker.grade_submission``: nbgrader's ``Autograde`` converter
+   (same preprocessors, same configuration) in a scratch course with a private copy of the gradebook. Locally,
+   ``jobs`` forked worker processes grade one submission at a time each; on a cluster each job is one Dask task that
+   carries its inputs and returns its outputs (no shared filesystem). A job that hangs past a generous wall-clock
+   limit is killed with its kernel; a crash is reported; neither stops the others.
+4. **Merge** (``_record``): the instructor's process alone writes the course: it copies each submission's gradebook
+   rows (grades, comments, timestamp, late penalty) into the course gradebook and writes its sanitised autograded
+   notebooks, so the gradebook ends up holding the same values sequential grading writes, whatever the order.
+5. **Report** (``_report``): the submitted files are hashed again (submissions are never modified, and the summary
+   says so), and every student gets a row.
 
 The gradebook stays nbgrader's: ``nbgrader formgrader``, ``generate_feedback`` and ``export`` work unchanged.
 """
 from __future__ import annotations
 
 import csv
-import dataclasses
-import glob
-import hashlib
-import json
 import multiprocessing
 import os
-import re
 import shutil
 import signal
 import sqlite3
@@ -34,8 +37,10 @@ import tempfile
 import time
 import traceback
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import wait
+
+from .course import CourseError, coursedir, ensure_tools_on_path, file_digests, student_folders
 
 __all__ = ["autograde", "AutogradeSummary", "gradebook_rows"]
 
@@ -72,6 +77,7 @@ class AutogradeSummary:
     jobs: int = 1
     seconds: float = 0.0
     sandbox: bool = True
+    scheduler: str | None = None  # the Dask scheduler's address when graded on a cluster
 
     @property
     def graded(self) -> int:
@@ -116,7 +122,8 @@ class AutogradeSummary:
         out += [fmt.format(*line) for line in lines]
         per = self.seconds / len(self.rows) if self.rows else 0.0
         out.append(f"{self.assignment}: {len(self.rows)} submissions, {self.graded} graded, {len(self.flagged)} "
-                   f"flagged, in {self.seconds:.1f} s ({per:.2f} s per submission, {self.jobs} job(s))")
+                   f"flagged, in {self.seconds:.1f} s ({per:.2f} s per submission, "
+                   + (f"on the Dask cluster at {self.scheduler})" if self.scheduler else f"{self.jobs} job(s))"))
         by_hand = sum(bool(r.get("by_hand")) for r in self.rows if r["status"] == "graded")
         if by_hand:
             out.append(f"{by_hand} graded submission(s) have answers to grade by hand: nbgrader's formgrader "
@@ -137,13 +144,9 @@ def gradebook_rows(course_dir, assignment: str) -> list:
     needs manual grade) and comments: two gradings of the same class are equal exactly when these lists are.
     """
     from nbgrader.api import Gradebook
-    from nbgrader.coursedir import CourseDirectory
 
-    course_dir = os.path.abspath(os.fspath(course_dir))
-    coursedir = CourseDirectory(config=_load_config(course_dir))
-    coursedir.root = course_dir
     rows = []
-    with Gradebook(coursedir.db_url) as gb:
+    with Gradebook(coursedir(course_dir).db_url) as gb:
         rows += [("student", s.id) for s in gb.students]
         for sub in gb.find_assignment(assignment).submissions:
             student = sub.student.id
@@ -157,61 +160,108 @@ def gradebook_rows(course_dir, assignment: str) -> list:
     return sorted(rows, key=repr)
 
 
-def _load_config(course_dir: str):
-    """The nbgrader configuration as ``nbgrader autograde`` run in ``course_dir`` loads it: the user's and system
-    ``nbgrader_config.py`` files (Jupyter config path, first one wins), then the course's own, which wins over all."""
-    from jupyter_core.paths import jupyter_config_path
-    from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
 
-    config = Config()
-    for folder in jupyter_config_path()[::-1] + [course_dir]:
-        if os.path.isfile(os.path.join(folder, "nbgrader_config.py")):
-            config.merge(PyFileConfigLoader("nbgrader_config.py", path=folder).load_config())
-    if "AutogradeApp" in config:  # nbgrader's own compatibility rule
-        config.Autograde.merge(config.AutogradeApp)
-        del config.AutogradeApp
-    return config
+# ----------------------------------------------------------------------------------------------------------------------
+# 1. Find
 
 
-def _sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+@dataclass
+class _Plan:
+    """Everything one grading run works from, checked: the course, the submissions, the job inputs, the limits."""
+
+    assignment: str
+    course_dir: str
+    coursedir: object  # nbgrader.coursedir.CourseDirectory of the course
+    students: list  # the students asked for, sorted
+    found: dict  # {student: submission folder} of those who submitted
+    bundle: object  # _grading_worker.Bundle
+    wall_limit: float
+    sandbox: bool
+    limits: object  # sandbox.Limits
+    before: dict = field(default_factory=dict)  # {student: file_digests of the submission before grading}
 
 
-def _hash_tree(root: str) -> dict:
-    out = {}
-    for dirpath, _, filenames in os.walk(root):
-        for fname in filenames:
-            path = os.path.join(dirpath, fname)
-            if os.path.isfile(path):
-                out[os.path.relpath(path, root)] = _sha256(path)
-    return out
+def _check_number(name, value, what, *, allow_none=True, integer=False):
+    if value is None and allow_none:
+        return
+    kinds = int if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or value <= 0:
+        kind = "an int >= 1" if integer else "a positive number"
+        raise ValueError(f"{name} must be {kind} ({what}){' or None' if allow_none else ''}, got {value!r}")
 
 
-def _check_platform() -> None:
-    """Fail clearly where worker processes cannot be forked (Windows)."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        raise ValueError(f"nn-course autograde forks its grading processes, which {sys.platform} cannot do; use "
-                         "Linux, macOS or WSL, or grade one by one with `nbgrader autograde ASSIGNMENT`.")
+def _plan(assignment, course_dir, students, timeout, sandbox, limits, wall_limit) -> _Plan:
+    """Check the arguments and the course; find the submissions; pack the inputs every job shares."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from ._grading_worker import Bundle, pack
+    from .sandbox import Limits
+
+    if not isinstance(assignment, str) or not assignment:
+        raise TypeError(f"assignment must be an assignment id (a non-empty str), got {assignment!r}")
+    _check_number("timeout", timeout, "seconds per cell")
+    _check_number("wall_limit", wall_limit, "seconds per submission")
+    if students is not None:
+        students = [students] if isinstance(students, str) else list(students)
+        if not all(isinstance(s, str) and s for s in students):
+            raise TypeError(f"students must be student ids (non-empty str), got {students!r}")
+    limits = Limits() if limits is None else limits
+    if not isinstance(limits, Limits):
+        raise TypeError(f"limits must be a course_utils.instructor.sandbox.Limits, got {limits!r}")
+    if not os.path.isdir(os.fspath(course_dir)):
+        raise CourseError(f"course_dir {os.fspath(course_dir)!r} is not a folder; pass the course root "
+                          "(the folder holding nbgrader_config.py)")
+
+    ensure_tools_on_path()  # nbgrader shells out to `alembic` when it creates a gradebook
+    cd = coursedir(course_dir)
+    config = cd.config
+    db_path = _sqlite_path(cd.db_url)
+    with Gradebook(cd.db_url) as gb:
+        try:
+            notebooks = gb.find_assignment(assignment).notebooks
+            n_cells = sum(len(nb.source_cells) for nb in notebooks) + 5 * len(notebooks)
+        except MissingEntry:
+            raise CourseError(f"assignment {assignment!r} is not in the gradebook {db_path}; generate it first "
+                              f"(`nn-course generate` or `nbgrader generate_assignment {assignment}`)") from None
+    found = student_folders("submitted", assignment, coursedir_=cd)
+    students = list(found) if students is None else sorted(set(students))
+    found = {s: str(found[s]) for s in students if s in found}
+
+    per_cell = timeout if timeout is not None else config.Execute.get("timeout", 30) or 30
+    with tempfile.TemporaryDirectory(prefix="nn-course-snapshot-") as tmp:
+        snapshot = os.path.join(tmp, "gradebook.db")
+        with sqlite3.connect(db_path) as src, sqlite3.connect(snapshot) as dst:
+            src.backup(dst)
+        with open(snapshot, "rb") as fh:
+            gradebook = fh.read()
+    bundle = Bundle(assignment=assignment, config=config, gradebook=gradebook, timeout=timeout,
+                    source=pack(cd.format_path(cd.source_directory, ".", assignment)), sandbox=bool(sandbox),
+                    limits=asdict(limits))
+    return _Plan(assignment=assignment, course_dir=cd.root, coursedir=cd, students=students, found=found,
+                 bundle=bundle, wall_limit=wall_limit or max(120.0, float(per_cell) * n_cells * 2),
+                 sandbox=bool(sandbox), limits=limits, before={s: file_digests(path) for s, path in found.items()})
 
 
 def _sqlite_path(db_url: str) -> str:
     if not db_url.startswith("sqlite:///"):
-        raise ValueError(f"parallel autograde needs a SQLite gradebook (sqlite:///...), got db_url={db_url!r}; "
-                         "grade with plain `nbgrader autograde` instead")
+        raise CourseError(f"nn-course autograde needs a SQLite gradebook (sqlite:///...), got db_url={db_url!r}; "
+                          "grade with plain `nbgrader autograde` instead")
     return db_url[len("sqlite:///"):]
 
 
-def _worker_main(conn, config, log_path) -> None:
+# ----------------------------------------------------------------------------------------------------------------------
+# 2-3. Check and grade: on this machine (forked workers) or on a Dask cluster.
+#
+# A grader yields (student, outcome) as jobs finish. An outcome is grade_submission's dict, or a failure:
+# {"failure": "error" | "died" | "overdue", "error": text, "exitcode": int | None}.
+
+
+def _worker_main(conn, bundle, log_path) -> None:
     """A forked grading process: grades the submissions the parent sends, one at a time, until it is sent None.
 
     It lives in a session of its own, so the parent can kill it with everything it started; its stdout and stderr go
     to ``log_path``. A long-lived worker pays Python's and nbgrader's per-process warm-up once, not per submission
-    (forking a fresh process per submission costs about a third more CPU).
+    (forking a fresh process per submission costs about a third more CPU). ``bundle`` is inherited from the parent.
     """
     os.setsid()
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -226,33 +276,33 @@ def _worker_main(conn, config, log_path) -> None:
             break
         if task is None:
             break
+        student, submission, workdir = task
         try:
-            grade_submission({**task, "config": config})
+            outcome = grade_submission(bundle, student, submission, workdir)
         except BaseException:
-            with open(os.path.join(task["workdir"], "error.txt"), "w") as fh:
-                fh.write(traceback.format_exc())
+            outcome = {"failure": "error", "error": traceback.format_exc()}
         _kill_descendants(os.getpid())  # a kernel nbclient failed to shut down, or anything student code started
         try:
-            conn.send(task["student"])
+            conn.send(outcome)
         except (BrokenPipeError, OSError):
             break
     os._exit(0)
 
 
 class _Worker:
-    """The parent's handle on one worker process and the submission it is grading."""
+    """The parent's handle on one forked worker process and the submission it is grading."""
 
-    def __init__(self, ctx, config, log_path):
+    def __init__(self, ctx, bundle, log_path):
         self.conn, child_conn = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child_conn, config, log_path), daemon=False)
+        self.proc = ctx.Process(target=_worker_main, args=(child_conn, bundle, log_path), daemon=False)
         self.proc.start()
         child_conn.close()
-        self.task = None
+        self.student = None
         self.started = 0.0
 
-    def give(self, task: dict) -> None:
-        self.task, self.started = task, time.monotonic()
-        self.conn.send(task)
+    def give(self, student: str, submission: bytes, workdir: str) -> None:
+        self.student, self.started = student, time.monotonic()
+        self.conn.send((student, submission, workdir))
 
     def kill(self) -> None:
         _kill_descendants(self.proc.pid)
@@ -270,8 +320,224 @@ class _Worker:
             self.kill()
 
 
+class _LocalGrader:
+    """``jobs`` forked worker processes on this machine (Linux, macOS; the sandbox needs Linux)."""
+
+    def __init__(self, plan: _Plan, jobs: int):
+        if "fork" not in multiprocessing.get_all_start_methods():
+            raise CourseError(f"nn-course autograde forks its grading processes, which {sys.platform} cannot do; use "
+                              "Linux, macOS or WSL, or grade one by one with `nbgrader autograde ASSIGNMENT`.")
+        if plan.sandbox:
+            from .sandbox import check_sandbox
+
+            check_sandbox(plan.limits)
+        from . import _grading_worker  # noqa: F401  imported once here, inherited by every forked worker
+
+        self.plan, self.jobs = plan, jobs
+
+    def results(self):
+        from ._grading_worker import pack
+
+        plan = self.plan
+        ctx = multiprocessing.get_context("fork")
+        queue = list(plan.found)
+        workers = []
+        with tempfile.TemporaryDirectory(prefix=f"nn-course-autograde-{plan.assignment}-") as tmp:
+            log_path = os.path.join(tmp, "workers.log")
+            try:
+                workers += [_Worker(ctx, plan.bundle, log_path) for _ in range(min(self.jobs, len(queue)))]
+                while queue or any(w.student for w in workers):
+                    for w in workers:
+                        if w.student is None and queue:
+                            student = queue.pop(0)
+                            workdir = tempfile.mkdtemp(prefix="job-", dir=tmp)
+                            w.give(student, pack(plan.found[student]), workdir)
+                    busy = [w for w in workers if w.student is not None]
+                    ready = set(wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=1.0))
+                    for i, w in enumerate(workers):
+                        if w.student is None:
+                            continue
+                        outcome = _received(w.conn) if w.conn in ready else None
+                        died = outcome is None and w.proc.sentinel in ready
+                        overdue = outcome is None and not died and time.monotonic() - w.started > plan.wall_limit
+                        if outcome is None and not (died or overdue):
+                            continue
+                        student, w.student = w.student, None
+                        if died or overdue:
+                            w.kill()
+                            outcome = {"failure": "overdue" if overdue else "died", "exitcode": w.proc.exitcode}
+                            if queue:
+                                workers[i] = _Worker(ctx, plan.bundle, log_path)
+                        yield student, outcome
+                for w in workers:
+                    w.stop()
+                workers.clear()
+            finally:
+                for w in workers:  # interrupted (Ctrl-C) or failed: leave no grading process behind
+                    w.kill()
+
+
+def _received(conn):
+    """A worker's outcome; None if the pipe broke (the worker died)."""
+    try:
+        return conn.recv()
+    except (EOFError, OSError):
+        return None
+
+
+class _DaskGrader:
+    """One Dask task per submission on the cluster whose scheduler is at ``address`` (``dask.distributed``).
+
+    A task carries the submission and the (scattered) bundle and returns grade_submission's outcome: workers need no
+    shared filesystem, only this package, nbgrader and (for the sandbox) bubblewrap. If a worker dies with a task,
+    the scheduler gives it to another worker (Dask's ``allowed-failures``); the outcome is recorded once, when its
+    future completes.
+    """
+
+    CONNECT_TIMEOUT = 10  # seconds to reach the scheduler
+
+    def __init__(self, plan: _Plan, address: str):
+        try:
+            from distributed import Client
+        except ImportError:
+            raise CourseError("--scheduler needs Dask's distributed package: pip install 'nn-course[cluster]' "
+                              "(or `pip install distributed`)") from None
+        self.plan = plan
+        try:
+            self.client = Client(address, timeout=self.CONNECT_TIMEOUT, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise CourseError(f"could not reach the Dask scheduler at {address!r} within {self.CONNECT_TIMEOUT} s "
+                              f"({type(exc).__name__}: {exc}); start one with `dask scheduler` and workers with "
+                              f"`dask worker {address}`, or grade on this machine without --scheduler") from None
+        try:
+            workers = self.client.scheduler_info()["workers"]
+            if not workers:
+                raise CourseError(f"the Dask scheduler at {address} has no workers: start some with "
+                                  f"`dask worker {address}` on the grading machines")
+            problems = self.client.run(_check_worker, plan.sandbox, asdict(plan.limits))
+            bad = {addr: text for addr, text in problems.items() if text}
+            if bad:
+                raise CourseError("Dask workers that cannot grade: " + "; ".join(f"{a}: {t}" for a, t in bad.items()))
+        except BaseException:
+            self.client.close()
+            raise
+
+    def results(self):
+        from distributed import as_completed
+
+        from ._grading_worker import pack
+
+        plan = self.plan
+        try:
+            bundle = self.client.scatter(plan.bundle, broadcast=True, hash=False)
+            futures = {self.client.submit(_grade_on_worker, bundle, student, pack(folder), plan.wall_limit,
+                                          key=f"nn-course-autograde-{plan.assignment}-{student}-{os.getpid()}-"
+                                              f"{time.time_ns()}", pure=False): student
+                       for student, folder in plan.found.items()}
+            for future in as_completed(futures):
+                student = futures[future]
+                try:
+                    outcome = future.result()
+                except Exception as exc:  # e.g. KilledWorker: the job killed every worker it was given to
+                    outcome = {"failure": "error", "error": f"{type(exc).__name__}: {exc}"}
+                future.release()
+                yield student, outcome
+        finally:
+            self.client.close()
+
+
+def _check_worker(sandbox: bool, limits: dict) -> str:
+    """Run on every Dask worker before grading: why it cannot grade, or ""."""
+    try:
+        from . import _grading_worker  # noqa: F401  nbgrader and this package are importable
+        from .sandbox import Limits, check_sandbox
+
+        if sandbox:
+            check_sandbox(Limits(**limits))
+    except Exception as exc:  # noqa: BLE001  the message goes back to the instructor
+        return f"{type(exc).__name__}: {exc}"
+    return ""
+
+
+def _grade_on_worker(bundle, student: str, submission: bytes, wall_limit: float) -> dict:
+    """A Dask task: grade one submission in a child process (``python -m ..._grading_worker``) of this worker.
+
+    The child is killed, with its kernel, when it runs past ``wall_limit``; on Linux it also dies with the worker
+    (``PR_SET_PDEATHSIG``), so a worker killed mid-grading leaves nothing running.
+    """
+    import pickle
+    import subprocess
+
+    with tempfile.TemporaryDirectory(prefix=f"nn-course-job-{student}-") as folder:
+        with open(os.path.join(folder, "job.pickle"), "wb") as fh:
+            pickle.dump((bundle, student, submission), fh)
+        cmd = [sys.executable, "-m", "course_utils.instructor._grading_worker", folder]
+        with open(os.path.join(folder, "log.txt"), "wb") as log:
+            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                    preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+            try:
+                proc.wait(timeout=wall_limit)
+            except subprocess.TimeoutExpired:
+                _kill_descendants(proc.pid)
+                _killpg(proc.pid)
+                proc.wait()
+                return {"failure": "overdue", "exitcode": None}
+            finally:
+                if proc.poll() is None:  # the task was cancelled: take the child with it
+                    _kill_descendants(proc.pid)
+                    _killpg(proc.pid)
+        _kill_descendants(proc.pid)
+        result = os.path.join(folder, "result.pickle")
+        if not os.path.exists(result):
+            with open(os.path.join(folder, "log.txt"), errors="replace") as fh:
+                tail = fh.read()[-2000:]
+            return {"failure": "died", "exitcode": proc.returncode, "error": tail}
+        with open(result, "rb") as fh:
+            return pickle.load(fh)  # noqa: S301  written by our own child process
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: be killed (SIGKILL) when the process that started it dies (Linux prctl)."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# 4. Merge
+
+
+def _record(gb, plan: _Plan, student: str, outcome: dict) -> dict:
+    """Write one job's outcome into the course (gradebook rows, autograded notebooks); return its summary row."""
+    from .grades import score_of
+
+    flags, notes = [], []
+    target = plan.coursedir.format_path(plan.coursedir.autograded_directory, student, plan.assignment)
+    if "failure" not in outcome:
+        if outcome["rows"] is not None:
+            _merge(gb, plan.assignment, student, outcome["rows"])
+        for finding in outcome["findings"]:
+            (flags if finding["flag"] else notes).append(finding["text"])
+        _write_autograded(target, outcome["autograded"])
+    else:
+        _write_autograded(target, {})  # what nbgrader leaves when it fails: no autograded folder
+        if outcome["failure"] == "overdue":
+            flags.append(f"grading took longer than {plan.wall_limit:.0f} s and was stopped: not graded")
+        elif outcome["failure"] == "died":
+            flags.append(f"the grading process died (exit code {outcome.get('exitcode')}): not graded")
+        else:
+            lines = [ln.strip() for ln in (outcome.get("error") or "").splitlines() if ln.strip()]
+            flags.append("grading failed" + (f": {lines[-1]}" if lines else "") + ": not graded")
+    try:
+        scores = score_of(gb.find_submission(plan.assignment, student))
+    except Exception:  # nbgrader.api.MissingEntry: nothing recorded for it
+        scores = {"score": None, "max_score": None, "by_hand": None}
+    return {"status": "flagged" if flags else "graded", "score": scores["score"], "max_score": scores["max_score"],
+            "by_hand": scores["by_hand"], "reasons": flags + notes}
+
+
 def _merge(gb, assignment: str, student: str, rows: dict) -> None:
-    """Write one submission's rows (from a worker's private gradebook) into the course gradebook."""
+    """Write one submission's rows (from a job's private gradebook) into the course gradebook."""
     from nbgrader.utils import parse_utc
     from sqlalchemy.exc import SAWarning
 
@@ -292,27 +558,55 @@ def _merge(gb, assignment: str, student: str, rows: dict) -> None:
     gb.db.commit()
 
 
-def _score(gb, assignment: str, student: str):
-    """(score, max_score, points waiting to be graded by hand) from the gradebook; Nones without a submission."""
-    from nbgrader.api import MissingEntry
+def _write_autograded(target: str, files: dict) -> None:
+    """Replace the folder ``autograded/<student>/<assignment>`` by ``files`` ({name: bytes}; none: no folder)."""
+    if os.path.islink(target) or os.path.isfile(target):
+        os.unlink(target)
+    elif os.path.isdir(target):
+        shutil.rmtree(target)
+    if not files:
+        return
+    os.makedirs(target)
+    for name, data in files.items():
+        if os.path.basename(name) != name or name in (".", ".."):
+            continue  # publish_notebooks only returns plain names; never write outside the folder
+        with open(os.path.join(target, name), "wb") as fh:
+            fh.write(data)
 
-    try:
-        sub = gb.find_submission(assignment, student)
-    except MissingEntry:
-        return None, None, None
-    by_hand = sum(float(g.max_score) for nb in sub.notebooks for g in nb.grades
-                  if g.needs_manual_grade and g.manual_score is None)
-    return float(sub.score), float(sub.max_score), by_hand
+
+# ----------------------------------------------------------------------------------------------------------------------
+# 5. Report and the whole run
+
+
+def _report(plan: _Plan, rows: dict, jobs: int, scheduler, seconds: float) -> AutogradeSummary:
+    """The summary: one row per student asked for, flagged where the submission is missing or changed meanwhile."""
+    summary = AutogradeSummary(assignment=plan.assignment, jobs=jobs, sandbox=plan.sandbox, seconds=seconds,
+                               scheduler=scheduler)
+    for student in plan.students:
+        if student not in plan.found:
+            folder = os.path.relpath(plan.coursedir.format_path(plan.coursedir.submitted_directory, student,
+                                                                plan.assignment), plan.course_dir)
+            row = {"status": "flagged", "score": None, "max_score": None, "by_hand": None,
+                   "reasons": [f"no submission: {folder} does not exist"]}
+        else:
+            row = rows[student]
+            before, after = plan.before[student], file_digests(plan.found[student])
+            if after != before:
+                changed = sorted(p for p in set(after) | set(before) if after.get(p) != before.get(p))
+                row["status"] = "flagged"
+                row["reasons"].append(f"submitted files changed during grading: {', '.join(changed)}")
+        summary.rows.append({"student": student, "assignment": plan.assignment, **row})
+    return summary
 
 
 def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None, progress=True, sandbox=True,
-              limits=None, wall_limit=None) -> AutogradeSummary:
-    """Autograde every submission of ``assignment`` with nbgrader, ``jobs`` submissions at a time.
+              limits=None, wall_limit=None, scheduler=None) -> AutogradeSummary:
+    """Autograde every submission of ``assignment`` with nbgrader, ``jobs`` at a time or on a Dask cluster.
 
     assignment: the assignment id (a folder under ``source/`` already in the gradebook, i.e. generated).
     course_dir: the nbgrader course root (holds ``nbgrader_config.py``, ``submitted/``, ``gradebook.db``).
     students: student ids to grade (default: every folder ``submitted/<student>/<assignment>``).
-    jobs: number of submissions graded at once (one kernel each); 2 on a 2-core machine.
+    jobs: number of submissions graded at once on this machine (one kernel each); 2 on a 2-core machine.
     timeout: seconds each cell may run (nbgrader's ``Execute.timeout``; default: the course config, else 30).
     progress: show a progress bar (done, flagged, left, time left) on stderr.
     sandbox: run every kernel in the sandbox (``sandbox.py``; Linux with bubblewrap). False grades without it and
@@ -320,154 +614,34 @@ def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None
     limits: a ``sandbox.Limits`` (memory, processes, CPU time, file size per kernel); default ``Limits()``.
     wall_limit: seconds after which one submission's grading is stopped (default: twice the per-cell timeout for
         every cell, and at least 2 minutes); nbgrader's per-cell timeout normally ends a runaway cell long before.
+    scheduler: the address of a Dask scheduler (e.g. ``"tcp://10.0.0.5:8786"``): grade on its workers instead of
+        ``jobs`` local processes (needs the ``cluster`` extra: ``distributed``).
 
     Returns an ``AutogradeSummary``. Scores, gradebook rows and autograded notebooks are those sequential
-    ``nbgrader autograde --force`` produces; the course gradebook is written by this process only.
+    ``nbgrader autograde --force`` produces; the course is written by this process only.
+    Raises ``CourseError`` (with what to do) for a problem of the course, the machine or the cluster.
     """
-    from nbgrader.api import Gradebook, MissingEntry
-    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.api import Gradebook
     from tqdm.auto import tqdm
 
-    from . import _grading_worker  # noqa: F401  imported once here, inherited by every forked job
-
-    if not isinstance(assignment, str) or not assignment:
-        raise TypeError(f"assignment must be an assignment id (a non-empty str), got {assignment!r}")
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise ValueError(f"jobs must be an int >= 1 (submissions graded at once), got {jobs!r}")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
-        raise ValueError(f"timeout must be a positive number of seconds per cell or None, got {timeout!r}")
-    if students is not None:
-        students = [students] if isinstance(students, str) else list(students)
-        if not all(isinstance(s, str) and s for s in students):
-            raise TypeError(f"students must be student ids (non-empty str), got {students!r}")
-    course_dir = os.path.abspath(os.fspath(course_dir))
-    if not os.path.isdir(course_dir):
-        raise ValueError(f"course_dir {course_dir!r} is not a folder; pass the course root (with nbgrader_config.py)")
-    from .sandbox import Limits, check_sandbox
-
-    limits = Limits() if limits is None else limits
-    if not isinstance(limits, Limits):
-        raise TypeError(f"limits must be a course_utils.instructor.sandbox.Limits, got {limits!r}")
-    if wall_limit is not None and (isinstance(wall_limit, bool) or not isinstance(wall_limit, (int, float))
-                                   or wall_limit <= 0):
-        raise ValueError(f"wall_limit must be a positive number of seconds or None, got {wall_limit!r}")
-
-    # nbgrader shells out to `alembic` when it creates a gradebook: make the venv's scripts reachable.
-    bindir = os.path.dirname(sys.executable)
-    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
-
-    config = _load_config(course_dir)
-    coursedir = CourseDirectory(config=config)
-    coursedir.root = course_dir
-    _check_platform()
-    if sandbox:
-        check_sandbox(limits)
-    db_path = _sqlite_path(coursedir.db_url)
-    with Gradebook(coursedir.db_url) as gb:
-        try:
-            notebooks = gb.find_assignment(assignment).notebooks
-            n_cells = sum(len(nb.source_cells) for nb in notebooks) + 5 * len(notebooks)
-        except MissingEntry:
-            raise ValueError(f"assignment {assignment!r} is not in the gradebook {db_path}; generate it first "
-                             f"(`nn-course generate` or `nbgrader generate_assignment {assignment}`)") from None
-
-    pattern = coursedir.format_path(coursedir.submitted_directory, "*", assignment)
-    regexp = coursedir.format_path(re.escape(coursedir.submitted_directory), "(?P<student_id>[^/]+)",
-                                   re.escape(assignment), escape=True)
-    found = {}
-    for path in glob.glob(pattern):
-        m = re.fullmatch(regexp, path)
-        if m and os.path.isdir(path):
-            found[m.group("student_id")] = path
-    students = sorted(found) if students is None else sorted(set(students))
-
-    per_cell = timeout if timeout is not None else config.Execute.get("timeout", 30) or 30
-    wall_limit = wall_limit or max(120.0, float(per_cell) * n_cells * 2)
-    data_dirs = [d for d in os.environ.get("NN_COURSE_DATA", "").split(os.pathsep) if d]
-
-    summary = AutogradeSummary(assignment=assignment, jobs=jobs, sandbox=bool(sandbox))
-    results: dict[str, dict] = {}
+    _check_number("jobs", jobs, "submissions graded at once", allow_none=False, integer=True)
+    if scheduler is not None and (not isinstance(scheduler, str) or not scheduler):
+        raise TypeError(f"scheduler must be a Dask scheduler address (str, e.g. 'tcp://host:8786'), got {scheduler!r}")
     start = time.perf_counter()
-    before = {s: _hash_tree(found[s]) for s in students if s in found}
-    todo = [s for s in students if s in found]
-    for s in students:
-        if s not in found:
-            folder = os.path.relpath(coursedir.format_path(coursedir.submitted_directory, s, assignment), course_dir)
-            results[s] = {"status": "flagged", "score": None, "max_score": None, "by_hand": None,
-                          "reasons": [f"no submission: {folder} does not exist"]}
-
-    tmp = tempfile.mkdtemp(prefix=f"nn-course-autograde-{assignment}-")
-    workers: list = []
-    try:
-        snapshot = os.path.join(tmp, "snapshot.db")
-        with sqlite3.connect(db_path) as src, sqlite3.connect(snapshot) as dst:
-            src.backup(dst)
-        ctx = multiprocessing.get_context("fork")
-        bar = tqdm(total=len(todo), desc=f"autograde {assignment}", unit="sub", disable=not progress,
-                   bar_format="{desc}: {n_fmt}/{total_fmt} done{postfix} |{bar}| {elapsed} elapsed, {remaining} left")
-        counts = {"graded": 0, "flagged": 0}
-        queue = list(todo)
-        log_path = os.path.join(tmp, "workers.log")
-        with Gradebook(coursedir.db_url) as gb:
-            workers.extend(_Worker(ctx, config, log_path) for _ in range(min(jobs, len(todo))))
-            while queue or any(w.task for w in workers):
-                for w in workers:
-                    if w.task is None and queue:
-                        student = queue.pop(0)
-                        workdir = os.path.join(tmp, f"job-{len(todo) - len(queue):05d}")
-                        os.makedirs(workdir)
-                        w.give({"course_root": course_dir, "assignment": assignment, "student": student,
-                                "snapshot_db": snapshot, "workdir": workdir, "timeout": timeout,
-                                "sandbox": bool(sandbox), "limits": dataclasses.asdict(limits),
-                                "data_dirs": data_dirs})
-                busy = [w for w in workers if w.task is not None]
-                ready = set(wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=1.0))
-                for i, w in enumerate(workers):
-                    if w.task is None:
-                        continue
-                    done = w.conn in ready and _received(w.conn)
-                    died = not done and w.proc.sentinel in ready
-                    overdue = not done and not died and time.monotonic() - w.started > wall_limit
-                    if not (done or died or overdue):
-                        continue
-                    task, exitcode = w.task, None
-                    w.task = None
-                    if died or overdue:
-                        w.kill()
-                        exitcode = w.proc.exitcode
-                        if overdue:
-                            shutil.rmtree(coursedir.format_path(coursedir.autograded_directory, task["student"],
-                                                                assignment), ignore_errors=True)
-                        if queue:
-                            workers[i] = _Worker(ctx, config, log_path)
-                    row = _collect(gb, assignment, task["student"], task["workdir"], exitcode, overdue, wall_limit)
-                    results[task["student"]] = row
-                    counts[row["status"]] += 1
-                    left = len(queue) + sum(x.task is not None for x in workers)
-                    bar.set_postfix_str(f"{counts['graded']} graded, {counts['flagged']} flagged, {left} left",
-                                        refresh=False)
-                    bar.update(1)
-            bar.close()
-            for w in workers:
-                if w.proc.is_alive():
-                    w.stop()
-            workers.clear()
-            for s in students:
-                row = results[s]
-                if s in found:
-                    after = _hash_tree(found[s])
-                    if after != before[s]:
-                        changed = sorted(p for p in set(after) | set(before[s]) if after.get(p) != before[s].get(p))
-                        row["status"] = "flagged"
-                        row["reasons"].append(f"submitted files changed during grading: {', '.join(changed)}")
-                summary.rows.append({"student": s, "assignment": assignment, **row})
-    finally:
-        for w in workers:  # interrupted (Ctrl-C) or failed: leave no grading process behind
-            w.kill()
-        shutil.rmtree(tmp, ignore_errors=True)
-    summary.seconds = time.perf_counter() - start
-    return summary
+    plan = _plan(assignment, course_dir, students, timeout, sandbox, limits, wall_limit)        # 1. find
+    grader = _DaskGrader(plan, scheduler) if scheduler else _LocalGrader(plan, jobs)            # 2. check
+    rows, counts = {}, {"graded": 0, "flagged": 0}
+    bar = tqdm(total=len(plan.found), desc=f"autograde {assignment}", unit="sub", disable=not progress,
+               bar_format="{desc}: {n_fmt}/{total_fmt} done{postfix} |{bar}| {elapsed} elapsed, {remaining} left")
+    with Gradebook(plan.coursedir.db_url) as gb:
+        for student, outcome in grader.results():                                                # 3. grade
+            rows[student] = row = _record(gb, plan, student, outcome)                            # 4. merge
+            counts[row["status"]] += 1
+            bar.set_postfix_str(f"{counts['graded']} graded, {counts['flagged']} flagged, "
+                                f"{len(plan.found) - len(rows)} left", refresh=False)
+            bar.update(1)
+    bar.close()
+    return _report(plan, rows, jobs, scheduler, time.perf_counter() - start)                     # 5. report
 
 
 def _killpg(pid: int) -> None:
@@ -492,40 +666,3 @@ def _kill_descendants(pid: int) -> None:
             child.kill()
         except Exception:
             pass
-
-
-def _received(conn) -> bool:
-    """Read a worker's "done" message; False if the pipe broke (the worker died)."""
-    try:
-        conn.recv()
-        return True
-    except (EOFError, OSError):
-        return False
-
-
-def _collect(gb, assignment, student, workdir, exitcode, overdue, wall_limit) -> dict:
-    """Merge one finished job into the course gradebook and turn it into a summary row."""
-    reasons_flag, reasons_note = [], []
-    result_path = os.path.join(workdir, "result.json")
-    if os.path.exists(result_path):
-        with open(result_path) as fh:
-            result = json.load(fh)
-        if result["rows"] is not None:
-            _merge(gb, assignment, student, result["rows"])
-        for finding in result["findings"]:
-            (reasons_flag if finding["flag"] else reasons_note).append(finding["text"])
-    elif overdue:
-        reasons_flag.append(f"grading took longer than {wall_limit:.0f} s and was stopped: not graded")
-    else:
-        error = os.path.join(workdir, "error.txt")
-        lines = []
-        if os.path.exists(error):
-            with open(error, errors="replace") as fh:
-                lines = [ln.strip() for ln in fh.read().splitlines() if ln.strip()]
-        if exitcode is None:
-            reasons_flag.append("grading failed" + (f": {lines[-1]}" if lines else "") + ": not graded")
-        else:
-            reasons_flag.append(f"the grading process died (exit code {exitcode}): not graded")
-    score, max_score, by_hand = _score(gb, assignment, student)
-    return {"status": "flagged" if reasons_flag else "graded", "score": score, "max_score": max_score,
-            "by_hand": by_hand, "reasons": reasons_flag + reasons_note}

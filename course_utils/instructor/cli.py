@@ -5,6 +5,7 @@
     nn-course import ASSIGNMENT FOLDER               # submissions: FOLDER/<student>/ASSIGNMENT/*.ipynb or <student>.zip
     nn-course import ASSIGNMENT ZIP --from canvas|moodle|gradescope --roster CSV   # an LMS's download
     nn-course autograde ASSIGNMENT [--jobs 2]        # grade every submission; summary table (+ --summary CSV)
+    nn-course autograde ASSIGNMENT --scheduler tcp://HOST:8786   # the same, on a Dask cluster's workers
     nn-course feedback ASSIGNMENT                    # feedback/<student>/ASSIGNMENT/*.html
     nn-course export [--to grades.csv]               # one row per assignment and student
     nn-course export --to FILE --format canvas|moodle --roster CSV   # a file the LMS's gradebook import accepts
@@ -83,7 +84,7 @@ def _cmd_autograde(args):
                     file_mb=args.file_limit)
     summary = autograde(args.assignment, course_dir=args.course_dir, students=args.student or None,
                         jobs=args.jobs, timeout=args.timeout, progress=not args.no_progress,
-                        sandbox=not args.no_sandbox, limits=limits)
+                        sandbox=not args.no_sandbox, limits=limits, scheduler=args.scheduler)
     print(summary)
     if args.summary:
         print(f"summary written to {summary.to_csv(args.summary)}")
@@ -191,7 +192,12 @@ def build_parser():
                               "others are graded all the same; the table says why), 2 on an error such as an unknown "
                               "assignment.")
     p.add_argument("assignment", metavar="ASSIGNMENT")
-    p.add_argument("--jobs", "-j", type=_positive_int, default=1, help="submissions graded at once (e.g. 2 on 2 cores)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--jobs", "-j", type=_positive_int, default=1,
+                       help="submissions graded at once on this machine (e.g. 2 on 2 cores)")
+    where.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="grade on the Dask cluster whose scheduler is at ADDRESS (e.g. tcp://10.0.0.5:8786), one "
+                            "task per submission (needs: pip install 'nn-course[cluster]')")
     p.add_argument("--timeout", type=_positive_int, default=None, metavar="SECONDS",
                    help="seconds each cell may run (default: nbgrader_config.py)")
     p.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")

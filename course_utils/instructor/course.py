@@ -41,11 +41,24 @@ def course_root(course_dir="."):
 
 
 def load_config(course_dir="."):
-    """Load the course's ``nbgrader_config.py`` into a traitlets ``Config``, with the course root set to its folder."""
+    """The nbgrader configuration of the course, loaded as ``nbgrader`` run in the course root loads it.
+
+    First the user's and the system's ``nbgrader_config.py`` files (Jupyter's config path, e.g.
+    ``~/.jupyter/nbgrader_config.py``; the first folder on the path wins), then the course's own file, which wins over
+    all of them. The course root is set to its folder. Every ``nn-course`` command reads its settings here.
+    """
+    from jupyter_core.paths import jupyter_config_path
+    from traitlets.config import Config
     from traitlets.config.loader import PyFileConfigLoader
 
     root = course_root(course_dir)
-    config = PyFileConfigLoader(CONFIG_FILE, path=str(root)).load_config()
+    config = Config()
+    for folder in [*jupyter_config_path()[::-1], str(root)]:
+        if os.path.isfile(os.path.join(folder, CONFIG_FILE)):
+            config.merge(PyFileConfigLoader(CONFIG_FILE, path=folder).load_config())
+    if "AutogradeApp" in config:  # nbgrader's own compatibility rule (AutogradeApp settings mean Autograde)
+        config.Autograde.merge(config.AutogradeApp)
+        del config.AutogradeApp
     config.CourseDirectory.root = str(root)
     return config
 
@@ -79,9 +92,61 @@ def course_path(step, course_dir="."):
     return Path(cd.root) / getattr(cd, f"{step}_directory")
 
 
+def student_folders(step, assignment, course_dir=".", *, coursedir_=None):
+    """``{student id: folder}`` of the students with a folder for ``assignment`` at ``step`` (e.g. "submitted").
+
+    The folders are found with nbgrader's own ``CourseDirectory.format_path``, so a course that changes nbgrader's
+    ``directory_structure`` is read right. coursedir_: an already loaded ``CourseDirectory`` (saves loading the config).
+    """
+    import glob
+    import re
+
+    cd = coursedir_ if coursedir_ is not None else coursedir(course_dir)
+    folder = getattr(cd, f"{step}_directory")
+    pattern = cd.format_path(folder, "*", assignment)
+    regexp = cd.format_path(re.escape(folder), "(?P<student_id>[^/]+)", re.escape(assignment), escape=True)
+    found = {}
+    for path in glob.glob(pattern):
+        match = re.fullmatch(regexp, path)
+        if match and os.path.isdir(path):
+            found[match.group("student_id")] = Path(path)
+    return dict(sorted(found.items()))
+
+
 def students_with(step, assignment, course_dir="."):
     """Sorted ids of the students with a ``<step>/<student>/<assignment>/`` folder, e.g. ``step="submitted"``."""
-    return sorted(p.parent.name for p in course_path(step, course_dir).glob(f"*/{assignment}") if p.is_dir())
+    return list(student_folders(step, assignment, course_dir))
+
+
+def file_digests(root, skip=None):
+    """SHA-256 of everything under ``root``: ``{relative path: hex digest}``, without the subtree ``skip``.
+
+    A symbolic link is recorded by where it points (``"link:" + target``), never followed: a link that appears, goes or
+    changes is seen, and a link to ``/dev/zero`` or to a huge file cannot make the hashing hang.
+    """
+    import hashlib
+
+    root = os.fspath(root)
+    skip = os.path.abspath(skip) if skip is not None else None
+    digests = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        if skip is not None and os.path.abspath(dirpath) == skip:
+            dirnames[:] = []
+            continue
+        for name in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+            path = os.path.join(dirpath, name)
+            if os.path.islink(path):
+                digest = "link:" + os.readlink(path)
+            elif os.path.isfile(path):
+                h = hashlib.sha256()
+                with open(path, "rb") as fh:
+                    for block in iter(lambda: fh.read(1 << 20), b""):
+                        h.update(block)
+                digest = h.hexdigest()
+            else:
+                continue  # a fifo or a socket: nothing to read safely
+            digests[os.path.relpath(path, root)] = digest
+    return digests
 
 
 def source_dir(course_dir="."):

@@ -18,11 +18,24 @@ def _gradebook(course_dir):
     return Gradebook(db_url, course_id=cd.course_id)
 
 
+def score_of(submission):
+    """The scores of one ``nbgrader.api.SubmittedAssignment``, as every command reports them.
+
+    score, max_score: nbgrader's totals (late penalty included); auto_score: the points of the autograded test cells;
+    by_hand: the points of the cells still waiting for the instructor in formgrader (written answers, or a test cell
+    nbgrader could not score), counted in max_score and not yet in score; needs_manual_grade: whether there are any.
+    """
+    grades = [grade for notebook in submission.notebooks for grade in notebook.grades]
+    auto = sum(g.score for g in grades if g.cell.cell_type == "code" and g.score is not None)
+    by_hand = sum(float(g.max_score) for g in grades if g.needs_manual_grade and g.manual_score is None)
+    return {"score": float(submission.score), "max_score": float(submission.max_score), "auto_score": float(auto),
+            "by_hand": float(by_hand), "needs_manual_grade": bool(submission.needs_manual_grade)}
+
+
 def submission_scores(assignment, course_dir="."):
     """Scores of every submission of ``assignment`` in the gradebook.
 
-    Returns a list of dicts, sorted by student: student, score, max_score, auto_score (points from autograder tests),
-    needs_manual_grade (bool: a written answer awaits the instructor).
+    Returns a list of dicts, sorted by student: student and the keys of ``score_of``.
     """
     check_assignment(assignment, course_dir)
     from nbgrader.api import MissingEntry
@@ -33,18 +46,8 @@ def submission_scores(assignment, course_dir="."):
             gb.find_assignment(assignment)
         except MissingEntry:
             raise CourseError(f"the gradebook has no assignment {assignment!r}: run `nn-course generate` first") from None
-        for submission in gb.assignment_submissions(assignment):
-            auto = sum(
-                grade.score for notebook in submission.notebooks for grade in notebook.grades
-                if grade.cell.cell_type == "code" and grade.score is not None
-            )
-            rows.append({
-                "student": submission.student.id,
-                "score": float(submission.score),
-                "max_score": float(submission.max_score),
-                "auto_score": float(auto),
-                "needs_manual_grade": bool(submission.needs_manual_grade),
-            })
+        rows = [{"student": submission.student.id, **score_of(submission)}
+                for submission in gb.assignment_submissions(assignment)]
     return sorted(rows, key=lambda row: row["student"])
 
 

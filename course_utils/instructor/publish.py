@@ -23,7 +23,7 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
-from ._grading_checks import Finding, listed
+from .diagnostics import Finding, listed
 
 __all__ = ["publish_notebooks", "sanitize_notebook", "HideHiddenTests", "SAFE_OUTPUT_KEYS"]
 
