@@ -137,7 +137,7 @@ def import_submissions(source, assignment, course_dir=".", *, students=None, ove
             dest = submitted / student / assignment
             if dest.exists():
                 if not overwrite:
-                    raise CourseError(f"already imported into {dest}; pass overwrite=True (--overwrite) to replace it")
+                    raise CourseError(f"already imported into {dest}; drop --keep-existing to replace it")
                 shutil.rmtree(dest)
             if item.is_dir():
                 if not any(p.suffix == ".ipynb" for p in item.iterdir()):
