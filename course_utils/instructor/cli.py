@@ -140,6 +140,21 @@ def _positive_int(text):
     return value
 
 
+# Each LMS's class list and its default id column, for the help of --roster and --id-column (lms.ROSTER_FORMATS has
+# them in full; importing lms here would load nbgrader for every --help, and tests/test_cli.py checks they agree).
+_ROSTERS = {"canvas": ("gradebook export", "SIS Login ID"), "moodle": ("grading worksheet", "Email address"),
+            "gradescope": ("roster", "SID")}
+
+
+def _add_roster_arguments(parser, switch, lms_names):
+    """``--roster`` and ``--id-column`` of a subcommand that reads an LMS's class list; ``switch`` (``--from`` or
+    ``--format``) chooses the LMS, one of ``lms_names``."""
+    parser.add_argument("--roster", metavar="CSV", help=f"with {switch}: the LMS's class list ("
+                        + "; ".join(f"{name}: {_ROSTERS[name][0]}" for name in lms_names) + ")")
+    parser.add_argument("--id-column", metavar="NAME", help="the roster column holding the course's student ids "
+                        "(default: " + ", ".join(f"{name} {_ROSTERS[name][1]!r}" for name in lms_names) + ")")
+
+
 def build_parser():
     """The argument parser of ``nn-course`` (one subparser per step of the grading cycle)."""
     parser = argparse.ArgumentParser(
@@ -173,12 +188,7 @@ def build_parser():
     p.add_argument("--from", dest="source", choices=["folders", "canvas", "moodle", "gradescope"], default="folders",
                    help="the layout: folders (default: folders or zips per student), or the download of Canvas "
                         "(Download Submissions), Moodle (Download all submissions) or Gradescope (Export Submissions)")
-    p.add_argument("--roster", metavar="CSV",
-                   help="with --from: the LMS's class list (Canvas: gradebook export; Moodle: grading worksheet; "
-                        "Gradescope: roster)")
-    p.add_argument("--id-column", metavar="NAME",
-                   help="the roster column holding the course's student ids (default: Canvas 'SIS Login ID', "
-                        "Moodle 'Email address', Gradescope 'SID')")
+    _add_roster_arguments(p, "--from", ("canvas", "moodle", "gradescope"))
     p.add_argument("--due-date", metavar="TIME",
                    help="with --from canvas: the due date, e.g. '2026-10-01 23:59:00 Europe/Berlin', so that files "
                         "Canvas marks late count late (default: the due date in nbgrader's gradebook)")
@@ -225,12 +235,7 @@ def build_parser():
     p.add_argument("--format", choices=["nbgrader", "canvas", "moodle"], default="nbgrader",
                    help="nbgrader (default: nbgrader's CSV), canvas (gradebook import CSV) or moodle (the "
                         "assignment's grading worksheet, filled in)")
-    p.add_argument("--roster", metavar="CSV",
-                   help="with --format: the LMS's class list (Canvas: gradebook export; Moodle: the assignment's "
-                        "grading worksheet)")
-    p.add_argument("--id-column", metavar="NAME",
-                   help="the roster column holding the course's student ids (default: Canvas 'SIS Login ID', "
-                        "Moodle 'Email address')")
+    _add_roster_arguments(p, "--format", ("canvas", "moodle"))
     p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("site", parents=[common], help="build the course website (static HTML) into _build/site/",
