@@ -21,9 +21,9 @@ import pytest
 from course_utils.instructor.cli import main
 from course_utils.instructor.course import nbgrader_api
 from course_utils.instructor.generate import generate
-from course_utils.instructor.grades import cell_scores, export_grades, generate_feedback, set_manual_score
-from course_utils.instructor.grades import submission_scores
+from course_utils.instructor.grades import export_grades, generate_feedback, submission_scores
 from course_utils.instructor.submissions import import_submissions
+from gradebook_helpers import cell_scores, set_manual_score
 
 # nbgrader's own autograde, with SQLAlchemy 2, warns about objects it adds to its session twice (harmless).
 pytestmark = pytest.mark.filterwarnings("ignore:Object of type:sqlalchemy.exc.SAWarning")

@@ -84,14 +84,9 @@ def students_with(step, assignment, course_dir="."):
     return sorted(p.parent.name for p in course_path(step, course_dir).glob(f"*/{assignment}") if p.is_dir())
 
 
-def source_dir(course_dir="."):
-    """The folder holding one sub-folder per assignment source (``assignments/source``)."""
-    return course_path("source", course_dir)
-
-
 def list_assignments(course_dir="."):
     """Names of the assignments with a source folder, sorted."""
-    folder = source_dir(course_dir)
+    folder = course_path("source", course_dir)
     if not folder.is_dir():
         return []
     return sorted(p.name for p in folder.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
