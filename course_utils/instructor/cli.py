@@ -134,11 +134,17 @@ def _cmd_site(args):
 
 
 def _positive_int(text):
-    value = int(text)
+    """argparse type of counts and limits: a whole number >= 1 (anything else: a message saying so)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text}")
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
     return value
 
+
+_ASSIGNMENT_HELP = "the assignment's name: a folder of assignments/source/ (`nn-course list` shows them)"
 
 # Each LMS's class list and its default id column, for the help of --roster and --id-column (lms.ROSTER_FORMATS has
 # them in full; importing lms here would load nbgrader for every --help, and tests/test_cli.py checks they agree).
@@ -181,7 +187,7 @@ def build_parser():
 
     p = sub.add_parser("import", aliases=["collect"], parents=[common],
                        help="copy submissions into submitted/<student>/<assignment>/")
-    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("assignment", metavar="ASSIGNMENT", help=_ASSIGNMENT_HELP)
     p.add_argument("folder", metavar="FOLDER",
                    help="holds <student>/ASSIGNMENT/*.ipynb folders and/or <student>.zip files; with --from, the "
                         "zip the LMS gave (or the folder it unzips to)")
@@ -200,8 +206,9 @@ def build_parser():
                        epilog="Exit status: 0 when every submission was graded, 1 when some were flagged (all the "
                               "others are graded all the same; the table says why), 2 on an error such as an unknown "
                               "assignment.")
-    p.add_argument("assignment", metavar="ASSIGNMENT")
-    p.add_argument("--jobs", "-j", type=_positive_int, default=1, help="submissions graded at once (e.g. 2 on 2 cores)")
+    p.add_argument("assignment", metavar="ASSIGNMENT", help=_ASSIGNMENT_HELP)
+    p.add_argument("--jobs", "-j", type=_positive_int, default=1, metavar="N",
+                   help="submissions graded at once (e.g. 2 on 2 cores)")
     p.add_argument("--timeout", type=_positive_int, default=None, metavar="SECONDS",
                    help="seconds each cell may run (default: nbgrader_config.py)")
     p.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")
@@ -224,7 +231,7 @@ def build_parser():
     p.set_defaults(func=_cmd_autograde)
 
     p = sub.add_parser("feedback", parents=[common], help="write HTML feedback for the autograded submissions")
-    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("assignment", metavar="ASSIGNMENT", help=_ASSIGNMENT_HELP)
     p.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
     p.set_defaults(func=_cmd_feedback)
 
