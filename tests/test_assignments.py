@@ -26,7 +26,8 @@ from course_utils.instructor.submissions import import_submissions
 from gradebook_helpers import cell_scores, set_manual_score
 
 # nbgrader's own autograde, with SQLAlchemy 2, warns about objects it adds to its session twice (harmless).
-pytestmark = pytest.mark.filterwarnings("ignore:Object of type:sqlalchemy.exc.SAWarning")
+# Slow: the module's course generates all five assignments and grades a class of each.
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:Object of type:sqlalchemy.exc.SAWarning")]
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ["perceptron", "logistic_regression", "backprop_xor", "keras_mnist", "training_tricks"]
