@@ -35,3 +35,10 @@ def pytest_runtest_call(item):
         if out.get("output_type") == "stream" and out.get("name") == "stderr":
             raise AssertionError(f"{item.name} wrote to stderr (warnings or log noise):\n{out.get('text', '')[:2000]}")
     return result
+
+
+def pytest_collection_modifyitems(items):
+    """Every cell of a lecture (nbval) is a slow test: `-m "not slow"` leaves the lectures out."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.slow)

@@ -21,12 +21,13 @@ import pytest
 from course_utils.instructor.cli import main
 from course_utils.instructor.course import nbgrader_api
 from course_utils.instructor.generate import generate
-from course_utils.instructor.grades import cell_scores, export_grades, generate_feedback, set_manual_score
-from course_utils.instructor.grades import submission_scores
+from course_utils.instructor.grades import export_grades, generate_feedback, submission_scores
 from course_utils.instructor.submissions import import_submissions
+from gradebook_helpers import cell_scores, set_manual_score
 
 # nbgrader's own autograde, with SQLAlchemy 2, warns about objects it adds to its session twice (harmless).
-pytestmark = pytest.mark.filterwarnings("ignore:Object of type:sqlalchemy.exc.SAWarning")
+# Slow: the module's course generates all five assignments and grades a class of each.
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:Object of type:sqlalchemy.exc.SAWarning")]
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ["perceptron", "logistic_regression", "backprop_xor", "keras_mnist", "training_tricks"]
@@ -199,47 +200,63 @@ def course(tmp_path_factory):
     return root
 
 
-_GRADED = {}
+def _grade_class(course, assignment, downloads):
+    """Import the class's submissions of ``assignment`` from ``downloads`` (folders, one student as a zip), autograde
+    them, then grade the solution's written answer as the instructor would in the formgrader.
+
+    Returns ``{"students": [...], "summary": {student: row of the class autograder's CSV} or None,
+    "solution_before_manual": (cell scores, gradebook row) of the solution as the autograder left it,
+    "solution_total": its score once the written answer is graded}``.
+    """
+    release = nbformat.read(_notebook(course, "release", assignment), as_version=4)
+    solution = nbformat.read(_notebook(course, "solutions", assignment), as_version=4)
+    submissions = {"release_untouched": release, "solution": solution}
+    for student, edits, _, _ in VARIANTS[assignment]:
+        submissions[student] = _edited(solution, edits)
+    for student, nb in submissions.items():
+        folder = downloads / student / assignment
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / f"{assignment}.ipynb")
+        if student == ZIPPED_STUDENT:
+            shutil.make_archive(str(downloads / student), "zip", root_dir=downloads / student)
+            shutil.rmtree(downloads / student)
+    report = import_submissions(downloads, assignment, course)
+    assert sorted(report.imported) == sorted(submissions) and not report.problems, str(report)
+    if assignment == "perceptron":
+        # Through the nn-course command and the class autograder (course_utils.instructor.autograde).
+        summary_csv = course / "perceptron_summary.csv"
+        assert main(["autograde", assignment, "--course-dir", str(course), "--no-progress",
+                     "--summary", str(summary_csv)]) == 0
+        with open(summary_csv, newline="") as fh:
+            summary = {row["student"]: row for row in csv.DictReader(fh)}
+    else:
+        # Through nbgrader's own API, one submission after the other.
+        api = nbgrader_api(course)
+        for student in sorted(submissions):
+            result = api.autograde(assignment, student, force=True, create=True)
+            assert result["success"], result.get("log", "")[-3000:]
+        summary = None
+    before = (cell_scores(assignment, "solution", course),
+              {r["student"]: r for r in submission_scores(assignment, course)}["solution"])
+    total = before[1]["score"]
+    if assignment in MANUAL:
+        grade_id, points = MANUAL[assignment]
+        total = set_manual_score(assignment, "solution", grade_id, points, course)
+    return {"students": sorted(submissions), "summary": summary, "solution_before_manual": before,
+            "solution_total": total}
 
 
 @pytest.fixture(scope="module")
 def graded(course, tmp_path_factory):
-    """``graded(assignment)``: import the class's submissions of ``assignment`` and autograde them (once)."""
+    """``graded(assignment)``: the class of ``assignment`` imported, autograded and its solution's written answer
+    graded (see ``_grade_class``), done the first time a test of this module asks for that assignment. Every test
+    sees the same finished state, whichever runs first: no test writes grades."""
+    done = {}
 
     def grade(assignment):
-        if assignment in _GRADED:
-            return _GRADED[assignment]
-        downloads = tmp_path_factory.mktemp(f"downloads_{assignment}")
-        release = nbformat.read(_notebook(course, "release", assignment), as_version=4)
-        solution = nbformat.read(_notebook(course, "solutions", assignment), as_version=4)
-        submissions = {"release_untouched": release, "solution": solution}
-        for student, edits, _, _ in VARIANTS[assignment]:
-            submissions[student] = _edited(solution, edits)
-        for student, nb in submissions.items():
-            folder = downloads / student / assignment
-            folder.mkdir(parents=True)
-            nbformat.write(nb, folder / f"{assignment}.ipynb")
-            if student == ZIPPED_STUDENT:
-                shutil.make_archive(str(downloads / student), "zip", root_dir=downloads / student)
-                shutil.rmtree(downloads / student)
-        report = import_submissions(downloads, assignment, course)
-        assert sorted(report.imported) == sorted(submissions) and not report.problems, str(report)
-        if assignment == "perceptron":
-            # Through the nn-course command and the class autograder (course_utils.instructor.autograde).
-            summary_csv = course / "perceptron_summary.csv"
-            assert main(["autograde", assignment, "--course-dir", str(course), "--no-progress",
-                         "--summary", str(summary_csv)]) == 0
-            with open(summary_csv, newline="") as fh:
-                summary = {row["student"]: row for row in csv.DictReader(fh)}
-        else:
-            # Through nbgrader's own API, one submission after the other.
-            api = nbgrader_api(course)
-            for student in sorted(submissions):
-                result = api.autograde(assignment, student, force=True, create=True)
-                assert result["success"], result.get("log", "")[-3000:]
-            summary = None
-        _GRADED[assignment] = {"students": sorted(submissions), "summary": summary}
-        return _GRADED[assignment]
+        if assignment not in done:
+            done[assignment] = _grade_class(course, assignment, tmp_path_factory.mktemp(f"downloads_{assignment}"))
+        return done[assignment]
 
     return grade
 
@@ -397,7 +414,7 @@ def test_release_scores_zero_and_raises_only_not_implemented(course, graded, ass
 def test_solution_scores_full_marks(course, graded, assignment):
     """The published solution earns every autograded point, runs without error or stderr, and gets full marks once
     its written answer is graded."""
-    graded(assignment)
+    graded_class = graded(assignment)
     failed, scores = _failed_cells(course, assignment, "solution")
     assert failed == set()
     row = {r["student"]: r for r in submission_scores(assignment, course)}["solution"]
@@ -409,8 +426,12 @@ def test_solution_scores_full_marks(course, graded, assignment):
             assert not (output.output_type == "stream" and output.name == "stderr"), output.text
     if assignment in MANUAL:
         grade_id, points = MANUAL[assignment]
-        assert scores[grade_id] is None and row["needs_manual_grade"], "a written answer waits for the instructor"
-        assert set_manual_score(assignment, "solution", grade_id, points, course) == row["max_score"]
+        autograded_scores, autograded_row = graded_class["solution_before_manual"]
+        assert autograded_scores[grade_id] is None and autograded_row["needs_manual_grade"], \
+            "a written answer waits for the instructor"
+        assert autograded_row["score"] == _max_auto(assignment)
+        assert scores[grade_id] == points and not row["needs_manual_grade"], "graded by the fixture (formgrader)"
+        assert graded_class["solution_total"] == row["score"] == row["max_score"]
     else:
         assert row["score"] == row["max_score"] == _max_auto(assignment)
     # The source runs too: the autograded solution is the source's code with its hidden tests restored.
@@ -425,16 +446,15 @@ def test_solution_scores_full_marks(course, graded, assignment):
                          ids=[f"{a}-{v[0]}" for a in ASSIGNMENTS for v in VARIANTS[a]])
 def test_wrong_submission_scores_exactly_what_it_deserves(course, graded, assignment, student, failing, expected):
     """A wrong submission fails exactly the tests of what it got wrong, and keeps the points of everything else."""
-    graded(assignment)
+    summary = graded(assignment)["summary"]
     failed, scores = _failed_cells(course, assignment, student)
     assert failed == failing
     assert all(scores[g] == 0 for g in failing), "a failed test cell scores 0"
     assert sum(POINTS[assignment][g] for g in POINTS[assignment] if g not in failing) == expected
     row = {r["student"]: r for r in submission_scores(assignment, course)}[student]
     assert row["auto_score"] == expected
-    if _GRADED[assignment]["summary"] is not None:  # graded by the class autograder: its summary agrees
-        summary = _GRADED[assignment]["summary"][student]
-        assert (summary["status"], float(summary["score"])) == ("graded", row["score"])
+    if summary is not None:  # graded by the class autograder: its summary agrees
+        assert (summary[student]["status"], float(summary[student]["score"])) == ("graded", row["score"])
 
 
 def test_feedback_names_the_first_wrong_thing(course, graded):
@@ -461,9 +481,10 @@ def test_scores_in_the_exported_csv_match_the_gradebook(course, graded, tmp_path
             assert float(row["score"]) == gb_row["score"]
             assert float(row["max_score"]) == gb_row["max_score"] == _max_auto(assignment) + MANUAL.get(assignment, ("", 0))[1]
             assert row["timestamp"], "the import recorded a submission time"
-    # Spot checks of exact values (manual points recorded for the solutions by test_solution_scores_full_marks).
+    # Spot checks of exact values (the solutions' written answers are graded by the `graded` fixture).
     assert float(exported[("backprop_xor", "transposed_dW")]["score"]) == 16
     assert float(exported[("perceptron", "release_untouched")]["score"]) == 0
+    assert float(exported[("perceptron", "solution")]["score"]) == 10, "8 autograded + 2 graded by hand"
     subset = tmp_path / "perceptron.csv"
     export_grades(subset, course, assignments=["perceptron"])
     with open(subset, newline="") as fh:

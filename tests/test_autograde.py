@@ -25,6 +25,8 @@ from course_utils.instructor.autograde import gradebook_rows as _gradebook_rows
 from course_utils.instructor.cli import main
 from course_utils.instructor.course import CourseError
 
+pytestmark = pytest.mark.slow  # grades a class (nbgrader, in parallel) once per module
+
 ASSIGNMENT = "ps1"
 TIMEOUT = 5  # seconds per cell in this test course
 

@@ -26,6 +26,8 @@ import pytest
 
 from browser_support import ROOT, JupyterLab, copy_course
 
+pytestmark = pytest.mark.slow  # a JupyterLab server, Chromium and kernels
+
 # What the lecture kernels need (the server passes its environment on; NN_COURSE_DATA comes from conftest.py).
 SERVER_ENV = {"NN_COURSE_FAST": "1", "TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
 RUN_ALL_TIMEOUT_MS = 240_000  # a whole lecture, reduced workload, on a busy 2-core machine

@@ -412,7 +412,7 @@ def graded(tmp_path_factory):
 
     from nbgrader.api import Gradebook
 
-    from course_utils.instructor.grades import set_manual_score
+    from gradebook_helpers import set_manual_score
 
     course = tmp_path_factory.mktemp("graded") / "course"
     (course / "assignments").mkdir(parents=True)

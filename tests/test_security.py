@@ -26,8 +26,9 @@ from course_utils.instructor.autograde import autograde, printable  # noqa: E402
 from course_utils.instructor.cli import main  # noqa: E402
 from course_utils.instructor.sandbox import SANDBOX_UID, sandbox_command, sandbox_uid  # noqa: E402
 
-pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None,
-                                reason="the grading sandbox needs bubblewrap: apt-get install bubblewrap")
+pytestmark = [pytest.mark.slow,  # grades a class of hostile submissions in the sandbox
+              pytest.mark.skipif(shutil.which("bwrap") is None,
+                                 reason="the grading sandbox needs bubblewrap: apt-get install bubblewrap")]
 
 ASSIGNMENT = course_kit.ASSIGNMENT
 OK, WRONG = course_kit.SIGMOID_OK, course_kit.SIGMOID_WRONG

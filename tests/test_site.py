@@ -39,6 +39,7 @@ def test_there_are_lectures_and_assignments_to_check():
     assert len(LECTURES) >= 7 and len(ASSIGNMENTS) >= 4
 
 
+@pytest.mark.slow
 @needs_site_packages
 def test_landing_page_has_the_readme_student_part_and_links_every_page(fast_site):
     html = _html(fast_site, "index.html")
@@ -50,6 +51,7 @@ def test_landing_page_has_the_readme_student_part_and_links_every_page(fast_site
     assert "assignments.html" in links and "api.html" in links
 
 
+@pytest.mark.slow
 @needs_site_packages
 @pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.stem)
 def test_lecture_page_is_executed_with_its_figures_and_no_errors(fast_site, path):
@@ -70,6 +72,7 @@ def test_lecture_page_is_executed_with_its_figures_and_no_errors(fast_site, path
     assert "output stderr" not in html, f"{rel} shows output written to stderr"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.stem)
 def test_worked_answers_open_collapsed_on_the_site(fast_site, path):
     """Each run of cells tagged 'answer' is one closed <details> "Answer" on the page, holding the answer's text."""
@@ -90,6 +93,7 @@ def test_worked_answers_open_collapsed_on_the_site(fast_site, path):
             assert word in section, f"{path.name}: the answer starting {first.source[:60]!r} is not inside its toggle"
 
 
+@pytest.mark.slow
 @needs_site_packages
 @pytest.mark.parametrize("lecture, widget", [("01_perceptron", "PerceptronExplorer"),
                                              ("02_logistic_regression", "GradientDescentExplorer"),
@@ -101,6 +105,7 @@ def test_widgets_leave_a_static_frame_and_load_no_widget_javascript(fast_site, l
     assert "require.js" not in html and "html-manager" not in html
 
 
+@pytest.mark.slow
 @needs_site_packages
 @pytest.mark.parametrize("path", ASSIGNMENTS, ids=lambda p: p.parent.name)
 def test_assignment_page_shows_the_release_unexecuted_with_a_download_link(fast_site, path):
@@ -116,6 +121,7 @@ def test_assignment_page_shows_the_release_unexecuted_with_a_download_link(fast_
     assert f"assignments/release/{path.parent.name}/{path.stem}.html" in links
 
 
+@pytest.mark.slow
 @needs_site_packages
 def test_no_page_links_or_loads_a_file_that_is_not_in_the_site(fast_site):
     """Every local link (the theme's .ipynb download buttons included) and every local resource exists."""
@@ -131,6 +137,7 @@ def test_no_page_links_or_loads_a_file_that_is_not_in_the_site(fast_site):
     assert source.read_bytes() == (ROOT / "assignments" / "release" / "perceptron" / "perceptron.ipynb").read_bytes()
 
 
+@pytest.mark.slow
 @needs_site_packages
 def test_api_reference_documents_course_utils_from_its_docstrings(fast_site):
     html = _html(fast_site, "api/course_utils.layers.html")
@@ -140,6 +147,7 @@ def test_api_reference_documents_course_utils_from_its_docstrings(fast_site):
     assert "api/course_utils.instructor" not in _html(fast_site, "api.html")  # the instructor's tools are not in it
 
 
+@pytest.mark.slow
 @needs_site_packages
 def test_site_loads_nothing_from_the_network_and_serves_its_own_mathjax(fast_site):
     assert external_resources(fast_site.out_dir) == []
@@ -182,6 +190,7 @@ def tiny_course(tmp_path):
     return root
 
 
+@pytest.mark.slow
 @needs_site_packages
 def test_tiny_course_builds_and_a_rebuild_executes_only_the_changed_lecture(tiny_course, tmp_path):
     out = tmp_path / "out" / "site"
@@ -209,6 +218,7 @@ def _add_lecture(course, name, *cells):
     nbformat.write(_notebook(("md", f"# {name}"), *cells), course / "lectures" / f"{name}.ipynb")
 
 
+@pytest.mark.slow
 @needs_site_packages
 def test_every_broken_page_fails_the_build_and_is_named(tiny_course, tmp_path):
     """Warnings are errors, and --keep-going reports them all in one build (one lecture per kind of breakage)."""
@@ -228,6 +238,7 @@ def test_every_broken_page_fails_the_build_and_is_named(tiny_course, tmp_path):
     assert not any("01_one" in line or "02_two" in line for line in lines[1:-1])
 
 
+@pytest.mark.slow
 @needs_site_packages
 def test_a_failing_cell_fails_the_build_with_its_error(tiny_course, tmp_path):
     _add_lecture(tiny_course, "03_fails", ("code", "x = 1\n1 / 0"))
@@ -297,6 +308,7 @@ def _open_and_collect_errors(page, url):
     return errors
 
 
+@pytest.mark.slow
 @needs_site_packages
 @pytest.mark.parametrize("lecture", ["01_perceptron", "06_training_deep_networks"])
 def test_lecture_page_in_a_browser_renders_math_images_and_links_without_console_errors(

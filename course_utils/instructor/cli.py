@@ -135,10 +135,31 @@ def _cmd_site(args):
 
 
 def _positive_int(text):
-    value = int(text)
+    """argparse type of counts and limits: a whole number >= 1 (anything else: a message saying so)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text}")
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
     return value
+
+
+_ASSIGNMENT_HELP = "the assignment's name: a folder of assignments/source/ (`nn-course list` shows them)"
+
+# Each LMS's class list and its default id column, for the help of --roster and --id-column (lms.ROSTER_FORMATS has
+# them in full; importing lms here would load nbgrader for every --help, and tests/test_cli.py checks they agree).
+_ROSTERS = {"canvas": ("gradebook export", "SIS Login ID"), "moodle": ("grading worksheet", "Email address"),
+            "gradescope": ("roster", "SID")}
+
+
+def _add_roster_arguments(parser, switch, lms_names):
+    """``--roster`` and ``--id-column`` of a subcommand that reads an LMS's class list; ``switch`` (``--from`` or
+    ``--format``) chooses the LMS, one of ``lms_names``."""
+    parser.add_argument("--roster", metavar="CSV", help=f"with {switch}: the LMS's class list ("
+                        + "; ".join(f"{name}: {_ROSTERS[name][0]}" for name in lms_names) + ")")
+    parser.add_argument("--id-column", metavar="NAME", help="the roster column holding the course's student ids "
+                        "(default: " + ", ".join(f"{name} {_ROSTERS[name][1]!r}" for name in lms_names) + ")")
 
 
 def build_parser():
@@ -167,19 +188,14 @@ def build_parser():
 
     p = sub.add_parser("import", aliases=["collect"], parents=[common],
                        help="copy submissions into submitted/<student>/<assignment>/")
-    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("assignment", metavar="ASSIGNMENT", help=_ASSIGNMENT_HELP)
     p.add_argument("folder", metavar="FOLDER",
                    help="holds <student>/ASSIGNMENT/*.ipynb folders and/or <student>.zip files; with --from, the "
                         "zip the LMS gave (or the folder it unzips to)")
     p.add_argument("--from", dest="source", choices=["folders", "canvas", "moodle", "gradescope"], default="folders",
                    help="the layout: folders (default: folders or zips per student), or the download of Canvas "
                         "(Download Submissions), Moodle (Download all submissions) or Gradescope (Export Submissions)")
-    p.add_argument("--roster", metavar="CSV",
-                   help="with --from: the LMS's class list (Canvas: gradebook export; Moodle: grading worksheet; "
-                        "Gradescope: roster)")
-    p.add_argument("--id-column", metavar="NAME",
-                   help="the roster column holding the course's student ids (default: Canvas 'SIS Login ID', "
-                        "Moodle 'Email address', Gradescope 'SID')")
+    _add_roster_arguments(p, "--from", ("canvas", "moodle", "gradescope"))
     p.add_argument("--due-date", metavar="TIME",
                    help="with --from canvas: the due date, e.g. '2026-10-01 23:59:00 Europe/Berlin', so that files "
                         "Canvas marks late count late (default: the due date in nbgrader's gradebook)")
@@ -191,9 +207,9 @@ def build_parser():
                        epilog="Exit status: 0 when every submission was graded, 1 when some were flagged (all the "
                               "others are graded all the same; the table says why), 2 on an error such as an unknown "
                               "assignment.")
-    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("assignment", metavar="ASSIGNMENT", help=_ASSIGNMENT_HELP)
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--jobs", "-j", type=_positive_int, default=1,
+    where.add_argument("--jobs", "-j", type=_positive_int, default=1, metavar="N",
                        help="submissions graded at once on this machine (e.g. 2 on 2 cores)")
     where.add_argument("--scheduler", metavar="ADDRESS", default=None,
                        help="grade on the Dask cluster whose scheduler is at ADDRESS (e.g. tcp://10.0.0.5:8786), one "
@@ -220,7 +236,7 @@ def build_parser():
     p.set_defaults(func=_cmd_autograde)
 
     p = sub.add_parser("feedback", parents=[common], help="write HTML feedback for the autograded submissions")
-    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("assignment", metavar="ASSIGNMENT", help=_ASSIGNMENT_HELP)
     p.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
     p.set_defaults(func=_cmd_feedback)
 
@@ -231,12 +247,7 @@ def build_parser():
     p.add_argument("--format", choices=["nbgrader", "canvas", "moodle"], default="nbgrader",
                    help="nbgrader (default: nbgrader's CSV), canvas (gradebook import CSV) or moodle (the "
                         "assignment's grading worksheet, filled in)")
-    p.add_argument("--roster", metavar="CSV",
-                   help="with --format: the LMS's class list (Canvas: gradebook export; Moodle: the assignment's "
-                        "grading worksheet)")
-    p.add_argument("--id-column", metavar="NAME",
-                   help="the roster column holding the course's student ids (default: Canvas 'SIS Login ID', "
-                        "Moodle 'Email address')")
+    _add_roster_arguments(p, "--format", ("canvas", "moodle"))
     p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("site", parents=[common], help="build the course website (static HTML) into _build/site/",

@@ -125,13 +125,26 @@ class _Scanner(ast.NodeVisitor):
         if why:
             self.hit(node, why)
 
+    def _check_off_limits(self, node, full, verb):
+        """A hit when ``full`` (a dotted name) is, or is inside, one of the assignment's off-limits names."""
+        found = _is_off_limits(full, self.off_limits)
+        if found:
+            self.hit(node, f"{verb} {found}, the course's reference implementation of what you write here")
+
+    def _check_module_attribute(self, node, module, attr):
+        """A hit for ``sys.<attr>`` or ``os.<attr>`` (``module`` may be dotted: only its top package counts)."""
+        top = module.split(".")[0]
+        if top == "sys" and SYS_ATTRS.get(attr):
+            self.hit(node, SYS_ATTRS[attr])
+        elif top == "os" and attr in OS_ATTRS:
+            self.hit(node, f"uses os.{attr} (files, processes or the environment)")
+
     def visit_Import(self, node):
         for al in node.names:
             self._check_module(node, al.name)
-            self.aliases[al.asname or al.name.split(".")[0]] = al.name if al.asname else al.name.split(".")[0]
-            found = _is_off_limits(al.name, self.off_limits)
-            if found:
-                self.hit(node, f"imports {found}, the course's reference implementation of what you write here")
+            local, target = _import_binding(al)
+            self.aliases[local] = target
+            self._check_off_limits(node, al.name, "imports")
         self.generic_visit(node)
 
     def visit_ImportFrom(self, node):
@@ -145,13 +158,8 @@ class _Scanner(ast.NodeVisitor):
                 if any(name.startswith(module + ".") or name == module for name in self.off_limits):
                     self.hit(node, f"imports everything from {module}, which holds the reference implementation")
                 continue
-            if module.split(".")[0] == "sys" and al.name in SYS_ATTRS and SYS_ATTRS[al.name]:
-                self.hit(node, SYS_ATTRS[al.name])
-            if module.split(".")[0] == "os" and al.name in OS_ATTRS:
-                self.hit(node, f"uses os.{al.name} (files, processes or the environment)")
-            found = _is_off_limits(full, self.off_limits)
-            if found:
-                self.hit(node, f"imports {found}, the course's reference implementation of what you write here")
+            self._check_module_attribute(node, module, al.name)
+            self._check_off_limits(node, full, "imports")
             self.aliases[al.asname or al.name] = full
         self.generic_visit(node)
 
@@ -163,14 +171,10 @@ class _Scanner(ast.NodeVisitor):
             head, _, rest = dotted.partition(".")
             full = self.aliases.get(head, head) + ("." + rest if rest else "")
             top = full.split(".")
-            if top[0] == "sys" and len(top) > 1 and SYS_ATTRS.get(top[1]):
-                self.hit(node, SYS_ATTRS[top[1]])
-            elif top[0] == "os" and len(top) > 1 and top[1] in OS_ATTRS:
-                self.hit(node, f"uses os.{top[1]} (files, processes or the environment)")
+            if len(top) > 1:
+                self._check_module_attribute(node, top[0], top[1])
             if head in self.aliases:
-                found = _is_off_limits(full, self.off_limits)
-                if found:
-                    self.hit(node, f"uses {found}, the course's reference implementation of what you write here")
+                self._check_off_limits(node, full, "uses")
         if isinstance(node.ctx, (ast.Store, ast.Del)):
             base = _dotted(node.value)
             if base and base.split(".")[0] in set(self.aliases) | set(self.protected) | {"np", "numpy"}:
@@ -255,12 +259,20 @@ def _defined_names(tree) -> set:
     return names
 
 
+def _import_binding(alias) -> tuple[str, str]:
+    """``(local name, dotted name it refers to)`` of one name of an ``import`` statement: ``import a.b`` binds ``a``
+    to ``a``, ``import a.b as c`` binds ``c`` to ``a.b``."""
+    if alias.asname:
+        return alias.asname, alias.name
+    top = alias.name.split(".")[0]
+    return top, top
+
+
 def _imports(tree) -> dict:
     aliases = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            for al in node.names:
-                aliases[al.asname or al.name.split(".")[0]] = al.name if al.asname else al.name.split(".")[0]
+            aliases.update(_import_binding(al) for al in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             for al in node.names:
                 if al.name != "*":

@@ -149,14 +149,9 @@ def file_digests(root, skip=None):
     return digests
 
 
-def source_dir(course_dir="."):
-    """The folder holding one sub-folder per assignment source (``assignments/source``)."""
-    return course_path("source", course_dir)
-
-
 def list_assignments(course_dir="."):
     """Names of the assignments with a source folder, sorted."""
-    folder = source_dir(course_dir)
+    folder = course_path("source", course_dir)
     if not folder.is_dir():
         return []
     return sorted(p.name for p in folder.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))

@@ -51,41 +51,6 @@ def submission_scores(assignment, course_dir="."):
     return sorted(rows, key=lambda row: row["student"])
 
 
-def cell_scores(assignment, student, course_dir="."):
-    """Points of every graded cell of one submission: ``{grade_id: score}`` (None where a written answer awaits grading)."""
-    from nbgrader.api import MissingEntry
-
-    with _gradebook(course_dir) as gb:
-        try:
-            submission = gb.find_submission(assignment, student)
-        except MissingEntry:
-            raise CourseError(f"no graded submission of {assignment!r} by {student!r} in the gradebook") from None
-        return {
-            grade.name: None if grade.auto_score is None and grade.manual_score is None else float(grade.score)
-            for notebook in submission.notebooks for grade in notebook.grades
-        }
-
-
-def set_manual_score(assignment, student, grade_id, points, course_dir="."):
-    """Record the instructor's points for a written answer (what the formgrader does); returns the new total score."""
-    from nbgrader.api import MissingEntry
-
-    with _gradebook(course_dir) as gb:
-        submission = gb.find_submission(assignment, student)
-        for notebook in submission.notebooks:
-            try:
-                grade = gb.find_grade(grade_id, notebook.name, assignment, student)
-            except MissingEntry:
-                continue
-            if points > grade.max_score:
-                raise CourseError(f"{grade_id} is worth at most {grade.max_score:g} points, got {points:g}")
-            grade.manual_score = float(points)
-            grade.needs_manual_grade = False  # as the formgrader does once a grade is entered
-            gb.db.commit()
-            return float(gb.find_submission(assignment, student).score)
-    raise CourseError(f"{assignment!r} has no graded cell {grade_id!r}")
-
-
 def export_grades(path="grades.csv", course_dir=".", assignments=None):
     """Write nbgrader's grade table (one row per assignment and student) to ``path`` with its ``CsvExportPlugin``.
 

@@ -85,7 +85,7 @@ from pathlib import Path, PurePosixPath
 
 from nbgrader.plugins import FileNameCollectorPlugin
 
-from .course import CourseError, check_assignment, course_path, source_dir
+from .course import CourseError, check_assignment, course_path
 from .submissions import _STUDENT_ID, ImportReport, _timestamp
 
 LMS_NAMES = ("canvas", "moodle", "gradescope")
@@ -602,7 +602,7 @@ def import_from_lms(archive, assignment, course_dir=".", *, lms, roster, id_colu
                           f"{'has no submission times' if lms == 'moodle' else 'gives the submission times'}, and "
                           "nbgrader compares times with the due date in its gradebook")
     check_assignment(assignment, course_dir)
-    notebooks = sorted(p.name for p in (source_dir(course_dir) / assignment).glob("*.ipynb"))
+    notebooks = sorted(p.name for p in (course_path("source", course_dir) / assignment).glob("*.ipynb"))
     table = read_roster(roster, lms, id_column)
     archive = Path(archive).expanduser().resolve()
     if not archive.exists():

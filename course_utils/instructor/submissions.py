@@ -11,6 +11,26 @@ by ``nn-course import --from canvas|moodle|gradescope``, in ``lms.py``):
 The submitted files are copied unchanged (byte for byte); each submission gets nbgrader's ``timestamp.txt`` with the
 modification time of what was imported, which nbgrader uses for late-submission penalties.
 Nothing is graded here: run ``nn-course autograde`` next.
+
+**Why not nbgrader's ``zip_collect`` (``ZipCollectApp``).** It was tried on these layouts (nbgrader 0.9:
+``nbgrader zip_collect perceptron --collector=...`` with a ``FileNameCollectorPlugin`` whose ``named_regexp`` takes
+the student id from the name of the zip's folder under ``extracted/``). It imports well-formed zips, but:
+
+1. one corrupt zip stops the whole import with a traceback (its ``ExtractorPlugin`` does not catch the error);
+2. one zip holding two copies of a notebook (``perceptron.ipynb`` and ``old/perceptron.ipynb``) stops the whole
+   import ("Duplicate submission file. No timestamps for comparison", exit status 1), nobody's work imported;
+3. it writes ``timestamp.txt`` only from a time in the file *name*, so nbgrader would count every late zip or folder
+   on time (here: the modification time of what was handed in);
+4. it works inside the course (``downloaded/<assignment>/archive/`` and ``extracted/``) and refuses to run again while
+   ``extracted/`` or a student's ``submitted/`` folder is not empty, unless ``--force``, which clears them all (here:
+   ``--keep-existing`` skips and reports one student at a time);
+5. it only logs what it skips, so it cannot give the per-student list of problems that ``nn-course import`` prints
+   and turns into exit status 1;
+6. it takes the student id as the regexp finds it, without checking that it makes a usable folder name.
+
+The LMS downloads (``lms.py``), whose files need their names parsed, do use its pieces: ``FileNameCollectorPlugin``
+and ``nbgrader.utils.unzip``. Here the student is the name of a folder or a zip, and the copy below is shorter than
+working around the six points above.
 """
 import datetime
 import re
@@ -137,7 +157,7 @@ def import_submissions(source, assignment, course_dir=".", *, students=None, ove
             dest = submitted / student / assignment
             if dest.exists():
                 if not overwrite:
-                    raise CourseError(f"already imported into {dest}; pass overwrite=True (--overwrite) to replace it")
+                    raise CourseError(f"already imported into {dest}; drop --keep-existing to replace it")
                 shutil.rmtree(dest)
             if item.is_dir():
                 if not any(p.suffix == ".ipynb" for p in item.iterdir()):
