@@ -71,13 +71,6 @@ def check_positive_int(value, name, minimum=1):
     return int(value)
 
 
-def check_same_shape(a, b, name_a, name_b):
-    """Raise ``ValueError`` unless the arrays ``a`` and ``b`` have the same shape."""
-    if a.shape != b.shape:
-        raise ValueError(f"{name_a} has shape {a.shape} but {name_b} has shape {b.shape}; "
-                         f"expected {name_b} of shape {a.shape}.")
-
-
 def check_rows(arr, n, name, other="X"):
     """Raise ``ValueError`` unless ``arr`` has ``n`` rows (one per example of ``other``)."""
     if arr.shape[0] != n:
