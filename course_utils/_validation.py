@@ -71,6 +71,20 @@ def check_positive_int(value, name, minimum=1):
     return int(value)
 
 
+def check_in_range(value, name, low, high, integer=False):
+    """Return ``value`` (an int with ``integer``, else a float) after checking ``low <= value <= high``.
+
+    A bool is not a number here; NaN is out of every range.
+    """
+    kind, wanted = ("an integer", numbers.Integral) if integer else ("a number", numbers.Real)
+    if isinstance(value, bool) or not isinstance(value, wanted):
+        raise TypeError(f"{name} must be {kind} between {low} and {high}; got {value!r} of type "
+                        f"{type(value).__name__}.")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}; got {value}.")
+    return int(value) if integer else float(value)
+
+
 def check_rows(arr, n, name, other="X"):
     """Raise ``ValueError`` unless ``arr`` has ``n`` rows (one per example of ``other``)."""
     if arr.shape[0] != n:
