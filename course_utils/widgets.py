@@ -211,10 +211,10 @@ class WidgetWithStaticFrame:
     A subclass sets ``widget`` (the ipywidgets box), ``figure`` (the Matplotlib figure the widget shows) and
     ``output`` (the ipywidgets ``Output`` inside ``widget`` where the figure appears), and calls
     :meth:`show_figure` after every redraw. The figure is shown as a PNG, which works with every Matplotlib
-    backend (inline, Agg, ipympl). Displaying the object publishes one output with three representations: the widget view (JupyterLab shows the
-    live widget), ``image/png`` of the figure as it is at that moment (shown where there is no kernel, e.g. the
-    course website, which prefers the PNG) and ``text/plain``. A subclass whose figure is still empty returns None
-    from :meth:`static_frame_figure` and the output then has no PNG.
+    backend (inline, Agg, ipympl). Displaying the object publishes one output with three representations: the widget
+    view (JupyterLab shows the live widget), ``image/png`` of the figure as it is at that moment (shown where there is
+    no kernel, e.g. the course website, which prefers the PNG) and ``text/plain``. A subclass whose figure is still
+    empty returns None from :meth:`static_frame_figure` and the output then has no PNG.
     """
 
     #: Resolution of the static frame, in dots per inch.

@@ -17,7 +17,8 @@ def _message(check, *args, **kwargs):
 def test_one_relative_error_and_one_check_gradient_signature():
     """The messages report gradcheck.rel_error, and check_gradient takes gradcheck.check_gradient's arguments."""
     assert not hasattr(checks, "relative_error")
-    assert _message(checks.check_scalar, "c", 0.5, 0.25).endswith(f"(relative error {gradcheck.rel_error(0.5, 0.25):.6g})")
+    reported = _message(checks.check_scalar, "c", 0.5, 0.25)
+    assert reported.endswith(f"(relative error {gradcheck.rel_error(0.5, 0.25):.6g})")
     ours = inspect.signature(checks.check_gradient).parameters
     theirs = inspect.signature(gradcheck.check_gradient).parameters
     assert list(ours) == list(theirs)
@@ -73,7 +74,8 @@ def test_check_gradient_against_finite_differences():
     nan_grad[0, 1] = np.nan
     assert _message(checks.check_gradient, f, W, nan_grad, name="dW") == "dW[0, 1] = nan, expected 12"
     x = np.array([[1.0, 2.0]])
-    checks.check_gradient(lambda x_: x_ * np.array([3.0, 4.0]), x, np.array([[3.0, 4.0]]), name="dx", df=np.ones((1, 2)))
+    checks.check_gradient(lambda x_: x_ * np.array([3.0, 4.0]), x, np.array([[3.0, 4.0]]), name="dx",
+                          df=np.ones((1, 2)))
     np.testing.assert_array_equal(W, [[1.0, -2.0], [0.5, 3.0]])  # restored after perturbation
 
 
