@@ -71,11 +71,18 @@ def check_positive_int(value, name, minimum=1):
     return int(value)
 
 
-def check_same_shape(a, b, name_a, name_b):
-    """Raise ``ValueError`` unless the arrays ``a`` and ``b`` have the same shape."""
-    if a.shape != b.shape:
-        raise ValueError(f"{name_a} has shape {a.shape} but {name_b} has shape {b.shape}; "
-                         f"expected {name_b} of shape {a.shape}.")
+def check_in_range(value, name, low, high, integer=False):
+    """Return ``value`` (an int with ``integer``, else a float) after checking ``low <= value <= high``.
+
+    A bool is not a number here; NaN is out of every range.
+    """
+    kind, wanted = ("an integer", numbers.Integral) if integer else ("a number", numbers.Real)
+    if isinstance(value, bool) or not isinstance(value, wanted):
+        raise TypeError(f"{name} must be {kind} between {low} and {high}; got {value!r} of type "
+                        f"{type(value).__name__}.")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}; got {value}.")
+    return int(value) if integer else float(value)
 
 
 def check_rows(arr, n, name, other="X"):

@@ -11,13 +11,13 @@ Where the data is looked for, in this order (the first place that has the data w
 1. the ``data_dir`` argument: a folder holding the four IDX files, or a folder holding ``mnist/`` /
    ``fashion-mnist/`` with the four files in it (an explicit folder without the data is an error);
 2. the environment variable ``NN_COURSE_DATA``: a folder holding ``mnist/`` and/or ``fashion-mnist/``;
-3. the Keras cache (``$KERAS_HOME`` or ``~/.keras``, and ``/tmp/.keras`` where Keras downloads when that folder is
-   not writable): ``datasets/mnist.npz`` for MNIST, ``datasets/fashion-mnist/`` (the four IDX ``.gz`` files) for
-   Fashion-MNIST;
-4. Fashion-MNIST only: ``/usr/share/datasets/fashion-mnist`` (Debian/Ubuntu package ``dataset-fashion-mnist``);
-5. the normal Keras download, ``keras.datasets.mnist.load_data()`` / ``keras.datasets.fashion_mnist.load_data()``
-   (needs internet; skipped with ``download=False``).
+3. Fashion-MNIST only: ``/usr/share/datasets/fashion-mnist`` (Debian/Ubuntu package ``dataset-fashion-mnist``);
+4. Keras: ``keras.datasets.mnist.load_data()`` / ``keras.datasets.fashion_mnist.load_data()``, which read Keras's own
+   cache (wherever Keras keeps it: ``~/.keras/datasets``, ``$KERAS_HOME``, ...) and download only what it lacks
+   (needs internet then). ``download=False`` skips this step, since Keras cannot be asked not to download.
 
+These are the places this module owns; where Keras caches its downloads is Keras's business, so this module never
+looks into Keras's folders itself.
 If all of them fail, :class:`DataNotFoundError` lists every place looked at and how to get the data.
 
 The four IDX files are ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte`` and
@@ -26,16 +26,16 @@ The four IDX files are ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
 Checksums: when a folder holds a ``SHA256SUMS`` file (``sha256sum`` format), every file read from that folder must be
 listed there and match. A folder without ``SHA256SUMS`` is checked against the digests of the original data sets
 embedded below (SHA-256 of the *uncompressed* IDX content, so recompressed copies still pass).
-Keras's ``mnist.npz`` is checked against the SHA-256 that Keras itself uses. A mismatch raises
-:class:`ChecksumError`; corrupt data is never used silently. ``verify=False`` switches the checks off
-(for your own IDX files that are not MNIST).
+Keras checks its own ``mnist.npz`` (and downloads it again on a mismatch); it does not check Fashion-MNIST, so the
+arrays it returns are checked here against the same digests, as the IDX files they were read from.
+A mismatch raises :class:`ChecksumError`; corrupt data is never used silently. ``verify=False`` switches the
+checks off (for your own IDX files that are not MNIST).
 
 Nothing is ever written into the repository; the Keras download writes only to the Keras cache.
 """
 import gzip
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -55,8 +55,6 @@ __all__ = [
 
 ENV_VAR = "NN_COURSE_DATA"
 DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
-# Where Keras keeps its home and its downloads when the usual place is not writable (keras.utils.get_file).
-KERAS_TMP_HOME = Path("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()) / ".keras"
 
 MNIST_CLASS_NAMES = tuple(str(d) for d in range(10))
 FASHION_MNIST_CLASS_NAMES = (
@@ -89,8 +87,6 @@ _KNOWN_SHA256 = {
         "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
     },
 }
-# The SHA-256 that keras.datasets.mnist.load_data() checks its download against.
-_KERAS_MNIST_NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 
 # IDX type codes (third byte of the magic number) -> big-endian NumPy dtypes.
 _IDX_DTYPES = {
@@ -232,16 +228,31 @@ def _load_idx_folder(folder, dataset, verify):
                 )
         data = _read_bytes(path)
         if sums is None and verify:
-            expected = _KNOWN_SHA256[dataset][stem]
-            actual = _sha256(data)
-            if actual != expected:
-                raise ChecksumError(
-                    f"Checksum mismatch for {path}: SHA-256 of its uncompressed content is {actual}, the original "
-                    f"{dataset} file has {expected}. The file is corrupt or a different data set; delete it and "
-                    "get the original again (or pass verify=False for your own IDX files)."
-                )
+            _check_known_digest(data, dataset, stem, str(path))
         arrays.append(parse_idx(data, name=str(path)))
     return _check_split(arrays, source=str(folder))
+
+
+def _check_known_digest(data, dataset, stem, source):
+    """Raise ChecksumError unless ``data`` (the uncompressed bytes of IDX file ``stem``) is the original file's."""
+    expected = _KNOWN_SHA256[dataset][stem]
+    actual = _sha256(data)
+    if actual != expected:
+        raise ChecksumError(
+            f"Checksum mismatch for {source}: SHA-256 of its uncompressed content is {actual}, the original "
+            f"{dataset} file has {expected}. The file is corrupt or a different data set; delete it and "
+            "get the original again (or pass verify=False for your own IDX files)."
+        )
+
+
+def _idx_bytes(array):
+    """The bytes of the uncompressed IDX file that holds the uint8 ``array`` (the inverse of :func:`parse_idx`)."""
+    array = np.asarray(array)
+    if array.dtype != np.uint8 or array.ndim == 0:
+        raise ValueError(f"_idx_bytes writes uint8 arrays with at least one dimension; got {array.dtype} of shape "
+                         f"{array.shape}.")
+    header = bytes([0, 0, 0x08, array.ndim]) + np.asarray(array.shape, dtype=">i4").tobytes()
+    return header + np.ascontiguousarray(array).tobytes()
 
 
 def _check_split(arrays, source):
@@ -259,43 +270,28 @@ def _check_split(arrays, source):
     return (x_train, y_train), (x_test, y_test)
 
 
-def _keras_home():
-    """Keras's home folder as ``keras.config`` decides it: $KERAS_HOME, else ~/.keras, else /tmp/.keras."""
-    if "KERAS_HOME" in os.environ:
-        return Path(os.path.expanduser(os.environ["KERAS_HOME"]))
-    home = os.path.expanduser("~")
-    return Path(home) / ".keras" if os.access(home, os.W_OK) else KERAS_TMP_HOME
-
-
-def _keras_dataset_dirs():
-    """The folders where ``keras.datasets.*.load_data()`` may have cached its downloads, most likely first."""
-    home = _keras_home()
-    dirs = [home / "datasets"]
-    if not os.access(home, os.W_OK) and home != KERAS_TMP_HOME:  # keras.utils.get_file falls back to /tmp/.keras
-        dirs.append(KERAS_TMP_HOME / "datasets")
-    return dirs
-
-
-def _load_keras_npz(path, verify):
-    if verify:
-        actual = _sha256(Path(path).read_bytes())
-        if actual != _KERAS_MNIST_NPZ_SHA256:
-            raise ChecksumError(
-                f"Checksum mismatch for {path}: SHA-256 is {actual}, Keras expects {_KERAS_MNIST_NPZ_SHA256}. "
-                "Delete the file; keras.datasets.mnist.load_data() downloads it again."
-            )
-    with np.load(path, allow_pickle=False) as f:
-        arrays = [np.asarray(f[k]) for k in ("x_train", "y_train", "x_test", "y_test")]
-    return _check_split(arrays, source=str(path))
-
-
-def _keras_download(dataset):
+def _keras_load_data(dataset):
+    """``keras.datasets.<dataset>.load_data()``: Keras's cache, or its download."""
     from course_utils.tf_utils import quiet_tensorflow
 
     _, keras = quiet_tensorflow()
     module = keras.datasets.mnist if dataset == "mnist" else keras.datasets.fashion_mnist
-    (x_train, y_train), (x_test, y_test) = module.load_data()
-    return _check_split([x_train, y_train, x_test, y_test], source=f"keras.datasets.{module.__name__}")
+    return module.load_data()
+
+
+def _load_with_keras(dataset, verify):
+    """Load through Keras and check the arrays (Fashion-MNIST against the original files' digests)."""
+    (x_train, y_train), (x_test, y_test) = _keras_load_data(dataset)
+    arrays = [np.asarray(a) for a in (x_train, y_train, x_test, y_test)]
+    source = f"keras.datasets.{_KERAS_NAMES[dataset]}.load_data()"
+    split = _check_split(arrays, source=source)
+    if verify and dataset == "fashion-mnist":  # Keras checks its mnist.npz itself, Fashion-MNIST not at all
+        for stem, array in zip(_IDX_FILES, arrays):
+            _check_known_digest(_idx_bytes(array), dataset, stem, f"{stem} from {source} (in Keras's cache)")
+    return split
+
+
+_KERAS_NAMES = {"mnist": "mnist", "fashion-mnist": "fashion_mnist"}
 
 
 def _how_to_get(dataset):
@@ -307,8 +303,7 @@ def _how_to_get(dataset):
             "  * put the four IDX files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz,\n"
             "    t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) in a folder <DATA>/mnist/ and\n"
             f"    `export {ENV_VAR}=<DATA>` (or pass load_mnist(data_dir='<DATA>/mnist')); add a SHA256SUMS\n"
-            "    file (`sha256sum *.gz > SHA256SUMS`) to have them verified against it, or\n"
-            "  * copy Keras's mnist.npz to ~/.keras/datasets/mnist.npz."
+            "    file (`sha256sum *.gz > SHA256SUMS`) to have them verified against it."
         )
     return (
         "How to get Fashion-MNIST:\n"
@@ -316,7 +311,7 @@ def _how_to_get(dataset):
         "  * with internet: load_fashion_mnist() downloads it with keras.datasets.fashion_mnist.load_data(), or\n"
         "  * put the four IDX files (train-images-idx3-ubyte.gz, ..., t10k-labels-idx1-ubyte.gz) from\n"
         "    https://github.com/zalandoresearch/fashion-mnist in <DATA>/fashion-mnist/ and\n"
-        f"    `export {ENV_VAR}=<DATA>`, or copy them to ~/.keras/datasets/fashion-mnist/."
+        f"    `export {ENV_VAR}=<DATA>`."
     )
 
 
@@ -344,36 +339,24 @@ def _load(dataset, data_dir, download, verify):
     else:
         looked.append((f"${ENV_VAR}", "not set"))
 
-    # 3. Keras cache
-    for keras_datasets in _keras_dataset_dirs():
-        if dataset == "mnist":
-            npz = keras_datasets / "mnist.npz"
-            if npz.is_file():
-                return _load_keras_npz(npz, verify)
-            looked.append((str(npz), "no such file"))
-        else:
-            folder = keras_datasets / "fashion-mnist"
-            paths, why = _find_idx_files(folder)
-            if paths is not None:
-                return _load_idx_folder(folder, dataset, verify)
-            looked.append((str(folder), why))
-
-    # 4. Debian's dataset-fashion-mnist
+    # 3. Debian's dataset-fashion-mnist
     if dataset == "fashion-mnist":
         paths, why = _find_idx_files(DEBIAN_FASHION_DIR)
         if paths is not None:
             return _load_idx_folder(DEBIAN_FASHION_DIR, dataset, verify)
         looked.append((f"{DEBIAN_FASHION_DIR} (Debian package dataset-fashion-mnist)", why))
 
-    # 5. Keras download
-    name = "mnist" if dataset == "mnist" else "fashion_mnist"
-    if download:
-        try:
-            return _keras_download(dataset)
-        except Exception as exc:  # no internet, proxy, disk full, ...: report it with everything else
-            looked.append((f"keras.datasets.{name}.load_data() (download)", f"failed: {type(exc).__name__}: {exc}"))
+    # 4. Keras: its own cache, else its download
+    keras_place = f"keras.datasets.{_KERAS_NAMES[dataset]}.load_data() (Keras's cache, else a download)"
+    if not download:
+        looked.append((keras_place, "skipped (download=False)"))
     else:
-        looked.append((f"keras.datasets.{name}.load_data() (download)", "skipped (download=False)"))
+        try:
+            return _load_with_keras(dataset, verify)
+        except ChecksumError:
+            raise
+        except Exception as exc:  # no internet, proxy, disk full, ...: report it with everything else
+            looked.append((keras_place, f"failed: {type(exc).__name__}: {exc}"))
     raise DataNotFoundError(_not_found_message(dataset, looked, _how_to_get(dataset)))
 
 
@@ -395,8 +378,8 @@ def load_mnist(data_dir=None, *, download=True, verify=True):
     x_test: (10000, 28, 28) uint8 images, y_test: (10000,) uint8 labels 0-9.
 
     Looks, in this order, in: ``data_dir`` (a folder with the four IDX files or with ``mnist/``);
-    ``$NN_COURSE_DATA/mnist``; the Keras cache ``~/.keras/datasets/mnist.npz``; and finally downloads with
-    ``keras.datasets.mnist.load_data()`` unless ``download=False``.
+    ``$NN_COURSE_DATA/mnist``; and finally asks ``keras.datasets.mnist.load_data()`` (Keras's cache, else a
+    download) unless ``download=False``.
     Files are verified against the folder's ``SHA256SUMS`` if it has one, otherwise against the digests of the
     original files (``verify=False`` turns this off). Raises DataNotFoundError (where it looked, how to get the
     data), ChecksumError or IDXFormatError.
@@ -409,9 +392,9 @@ def load_fashion_mnist(data_dir=None, *, download=True, verify=True):
 
     Shapes and dtypes as in :func:`load_mnist`; the class names are ``FASHION_MNIST_CLASS_NAMES``.
     Looks, in this order, in: ``data_dir`` (a folder with the four IDX files or with ``fashion-mnist/``);
-    ``$NN_COURSE_DATA/fashion-mnist``; the Keras cache ``~/.keras/datasets/fashion-mnist/``;
-    ``/usr/share/datasets/fashion-mnist`` (``apt-get install dataset-fashion-mnist``); and finally downloads with
-    ``keras.datasets.fashion_mnist.load_data()`` unless ``download=False``. Checks as in :func:`load_mnist`.
+    ``$NN_COURSE_DATA/fashion-mnist``; ``/usr/share/datasets/fashion-mnist`` (``apt-get install
+    dataset-fashion-mnist``); and finally asks ``keras.datasets.fashion_mnist.load_data()`` (Keras's cache, else a
+    download) unless ``download=False``. Checks as in :func:`load_mnist`.
     """
     return _load("fashion-mnist", data_dir, download, verify)
 

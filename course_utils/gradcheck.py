@@ -10,6 +10,9 @@ gradient of a smooth function agrees to a relative error of about 1e-7 or better
 * above 1e-4: the gradient is almost certainly wrong.
 
 Checks need float64: in float32 the rounding error alone is about 1e-2.
+
+:func:`rel_error` is the course's one definition of a relative error: the assignments' checks
+(:mod:`course_utils.exercise_checks`) report it too, and their ``check_gradient`` takes the arguments of this module's.
 """
 import numpy as np
 
@@ -105,9 +108,10 @@ class GradientCheckReport:
     """
 
     def __init__(self, name, analytic_grad, numeric_grad, tol, atol=1e-10, floor=1e-8):
-        errors = _elementwise_rel_error(analytic_grad, numeric_grad, floor)
-        abs_errors = np.abs(analytic_grad - numeric_grad)
-        failed = (errors > tol) & (abs_errors > atol)
+        with np.errstate(invalid="ignore"):  # inf - inf, inf / inf: NaN, which fails below
+            errors = _elementwise_rel_error(analytic_grad, numeric_grad, floor)
+            abs_errors = np.abs(analytic_grad - numeric_grad)
+        failed = ~((errors <= tol) | (abs_errors <= atol))  # NaN (a NaN or inf gradient) fails
         self.name, self.tol, self.atol = name, tol, atol
         self.analytic_grad, self.numeric_grad = analytic_grad, numeric_grad
         self.n_checked, self.n_failed = errors.size, int(np.sum(failed))
@@ -152,15 +156,15 @@ class GradientCheckReport:
         printer.text(str(self))
 
 
-def check_gradient(f, x, analytic_grad, h=1e-5, tol=SMOOTH_TOL, name="x", df=None, atol=1e-10):
+def check_gradient(f, x, analytic_grad, *, name="x", df=None, h=1e-5, tol=SMOOTH_TOL, atol=1e-10):
     """Compare an analytic gradient with ``numerical_gradient(f, x, h)`` and return a readable report.
 
     f: function of x returning the loss (see numerical_gradient).
     x: float64 array, the point where the gradient is checked (restored after the check).
     analytic_grad: your gradient, the shape of x.
+    name: what x is called in the report, e.g. "W1". df: upstream gradient for array-valued f (see numerical_gradient).
     h: finite-difference step. tol: acceptable relative error (SMOOTH_TOL = 1e-7 for smooth functions in
         float64; use KINK_TOL = 1e-4 when inputs may lie near ReLU kinks).
-    name: what x is called in the report, e.g. "W1". df: upstream gradient for array-valued f (see numerical_gradient).
     atol: entries whose absolute error is at most atol pass whatever their relative error: rounding limits a finite
         difference to an absolute accuracy of about 1e-16 * |f| / h (1e-11 for a loss near 1), so the relative error
         of an entry 1e4 times smaller than the loss says nothing about your gradient.

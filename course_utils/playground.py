@@ -10,12 +10,11 @@ The logic lives in pure functions that tests (and curious students) can call wit
 :class:`Playground` only wires these to ipywidgets: ``Playground().widget`` is the box to display, and
 ``Playground().train()`` is exactly what the Train button runs.
 """
-import io
 import math
-import numbers
 
 import numpy as np
 
+from ._validation import check_in_range
 from .widgets import WidgetWithStaticFrame
 
 #: Data sets the playground offers: name -> short description shown in the drop-down.
@@ -26,42 +25,35 @@ DATASETS = {
 }
 #: Hidden-layer activations the playground offers (names understood by ``course_utils.activations``).
 ACTIVATIONS = ("tanh", "relu", "sigmoid")
-#: Largest number of hidden units the playground accepts (keeps training interactive).
-MAX_HIDDEN_UNITS = 64
-#: Largest number of epochs the playground accepts (keeps training interactive).
-MAX_EPOCHS = 20_000
+#: The values each numeric option may take, ``(lowest, highest)``: :func:`validate_options` accepts exactly these,
+#: and the widget's sliders span exactly these (small enough to keep training interactive).
+LIMITS = {
+    "hidden_units": (1, 64),
+    "learning_rate": (1e-3, 10.0),
+    "epochs": (1, 5000),
+    "seed": (0, 2**32 - 1),
+}
 
 
-def _check_int(name, value, low, high):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer between {low} and {high}; got {value!r} of type "
-                        f"{type(value).__name__}.")
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high}; got {value}.")
-    return int(value)
+def _check_choice(name, value, choices):
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}.")
+    return value
 
 
 def validate_options(dataset, hidden_units, activation, learning_rate, epochs=1000, seed=0):
     """Check the playground options and return them normalised; raise a clear error naming the bad one.
 
-    dataset: one of the keys of ``DATASETS``; hidden_units: int in 1..MAX_HIDDEN_UNITS;
-    activation: one of ``ACTIVATIONS``; learning_rate: float > 0 (and at most 100);
-    epochs: int in 1..MAX_EPOCHS; seed: int >= 0.
+    dataset: one of the keys of ``DATASETS``; activation: one of ``ACTIVATIONS``;
+    hidden_units, epochs, seed: ints and learning_rate: a float, each within its range in ``LIMITS``.
     Returns the tuple ``(dataset, hidden_units, activation, learning_rate, epochs, seed)``.
     """
-    if not isinstance(dataset, str) or dataset not in DATASETS:
-        raise ValueError(f"dataset must be one of {sorted(DATASETS)}; got {dataset!r}.")
-    hidden_units = _check_int("hidden_units", hidden_units, 1, MAX_HIDDEN_UNITS)
-    if not isinstance(activation, str) or activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {list(ACTIVATIONS)}; got {activation!r}.")
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real):
-        raise TypeError(f"learning_rate must be a positive number such as 0.1; got {learning_rate!r} of type "
-                        f"{type(learning_rate).__name__}.")
-    learning_rate = float(learning_rate)
-    if not (math.isfinite(learning_rate) and 0.0 < learning_rate <= 100.0):
-        raise ValueError(f"learning_rate must be a positive number no larger than 100 (try 0.1); got {learning_rate}.")
-    epochs = _check_int("epochs", epochs, 1, MAX_EPOCHS)
-    seed = _check_int("seed", seed, 0, 2**32 - 1)
+    dataset = _check_choice("dataset", dataset, sorted(DATASETS))
+    hidden_units = check_in_range(hidden_units, "hidden_units", *LIMITS["hidden_units"], integer=True)
+    activation = _check_choice("activation", activation, ACTIVATIONS)
+    learning_rate = check_in_range(learning_rate, "learning_rate", *LIMITS["learning_rate"])
+    epochs = check_in_range(epochs, "epochs", *LIMITS["epochs"], integer=True)
+    seed = check_in_range(seed, "seed", *LIMITS["seed"], integer=True)
     return dataset, hidden_units, activation, learning_rate, epochs, seed
 
 
@@ -73,9 +65,8 @@ def make_playground_data(dataset, n_per_class=200, seed=0):
     """
     from course_utils import toy_data
 
-    if not isinstance(dataset, str) or dataset not in DATASETS:
-        raise ValueError(f"dataset must be one of {sorted(DATASETS)}; got {dataset!r}.")
-    n_per_class = _check_int("n_per_class", n_per_class, 2, 100_000)
+    _check_choice("dataset", dataset, sorted(DATASETS))
+    n_per_class = check_in_range(n_per_class, "n_per_class", 2, 100_000, integer=True)
     if dataset == "xor":
         X, y = toy_data.make_xor(n_per_class=n_per_class, seed=seed)
     elif dataset == "circles":
@@ -139,8 +130,8 @@ class Playground(WidgetWithStaticFrame):
 
     dataset, hidden_units, activation, learning_rate, epochs, seed: initial values of the controls
     (see :func:`validate_options`). Display ``.widget`` in a notebook; ``.train()`` is what the Train button runs.
-    After a training run, ``.model``, ``.history``, ``.X``, ``.y``, ``.figure`` and ``.png`` (the figure as PNG bytes,
-    which is what the output area shows) hold its result.
+    The sliders span the ranges in ``LIMITS``. After a training run, ``.model``, ``.history``, ``.X``, ``.y`` and
+    ``.figure`` hold its result, and ``.png`` is the figure as the output area shows it.
     Displayed, it also publishes a PNG of the last run's figure for pages without a kernel
     (see :class:`course_utils.widgets.WidgetWithStaticFrame`).
     """
@@ -155,11 +146,15 @@ class Playground(WidgetWithStaticFrame):
         self.n_per_class = n_per_class
         self.dataset = widgets.Dropdown(options=[(text, key) for key, text in DATASETS.items()], value=dataset,
                                         description="data set")
-        self.hidden_units = widgets.IntSlider(value=hidden_units, min=1, max=32, description="hidden units")
+        low, high = LIMITS["hidden_units"]
+        self.hidden_units = widgets.IntSlider(value=hidden_units, min=low, max=high, description="hidden units")
         self.activation = widgets.Dropdown(options=list(ACTIVATIONS), value=activation, description="activation")
-        self.learning_rate = widgets.FloatLogSlider(value=learning_rate, base=10, min=-3, max=1, step=0.1,
-                                                    description="learning rate", readout_format=".3f")
-        self.epochs = widgets.IntSlider(value=epochs, min=10, max=5000, step=10, description="epochs")
+        low, high = LIMITS["learning_rate"]
+        self.learning_rate = widgets.FloatLogSlider(value=learning_rate, base=10, min=math.log10(low),
+                                                    max=math.log10(high), step=0.1, description="learning rate",
+                                                    readout_format=".3f")
+        low, high = LIMITS["epochs"]
+        self.epochs = widgets.IntSlider(value=epochs, min=low, max=high, description="epochs")
         self.seed = widgets.IntText(value=seed, description="seed")
         self.train_button = widgets.Button(description="Train", button_style="primary", icon="play")
         self.status = widgets.HTML(value="Press <b>Train</b>.")
@@ -173,7 +168,7 @@ class Playground(WidgetWithStaticFrame):
         self.widget = widgets.VBox([controls, self.output])
         self.figure = Figure(figsize=(9.5, 4), layout="constrained")
         self.axes = self.figure.subplots(1, 2)
-        self.model = self.history = self.X = self.y = self.png = None
+        self.model = self.history = self.X = self.y = None
         self.n_draws = 0
 
     def options(self):
@@ -184,8 +179,6 @@ class Playground(WidgetWithStaticFrame):
 
     def train(self):
         """Train with the current control values and redraw; a bad value is shown in the status line."""
-        from IPython.display import Image, display
-
         try:
             options = self.options()
             validate_options(**options)
@@ -203,13 +196,7 @@ class Playground(WidgetWithStaticFrame):
         draw_playground(self.model, self.X, self.y, self.history, axes=self.axes, title=title)
         self.n_draws += 1
         self.status.value = (f"{options['epochs']} epochs: loss {loss:.4f}, training accuracy {accuracy:.1%}")
-        # Show the figure as a PNG: this works with every matplotlib backend (inline, Agg, ipympl) and in static copies.
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=90)
-        self.png = buffer.getvalue()
-        with self.output:
-            self.output.clear_output(wait=True)
-            display(Image(data=self.png, format="png"))
+        self.show_figure()
         return self.model, self.history
 
     def _on_click(self, _button):
@@ -218,3 +205,8 @@ class Playground(WidgetWithStaticFrame):
     def static_frame_figure(self):
         """The figure of the last training run (None before the first one: the static frame would be empty)."""
         return self.figure if self.n_draws else None
+
+    @property
+    def png(self):
+        """The figure of the last training run as PNG bytes (None before the first one)."""
+        return self.static_frame_png()

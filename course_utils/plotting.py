@@ -45,6 +45,14 @@ __all__ = [
     "show_images",
     "plot_prediction",
     "plot_activation",
+    "plot_hidden_unit_lines",
+    "plot_computation_graph",
+    "WEIGHT_COLORS",
+    "DROPPED_COLORS",
+    "plot_neuron",
+    "plot_network",
+    "plot_dropout",
+    "plot_batchnorm_flow",
 ]
 
 #: One colour per class (Okabe-Ito palette, colour-blind safe): class 0 blue, class 1 orange, class 2 green, ...
@@ -627,9 +635,6 @@ def plot_computation_graph(graph, positions, values=None, grads=None, labels=Non
     ax.set_aspect("equal")
     ax.set_axis_off()
     return ax
-
-
-__all__ += ["plot_hidden_unit_lines", "plot_computation_graph"]
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -1286,5 +1291,3 @@ def plot_batchnorm_flow(ax=None, mode="both"):
                 va="center", fontsize=0.85 * fontsize, color="0.3")
     return _finish_diagram(ax, xlim, ylim)
 
-
-__all__ += ["WEIGHT_COLORS", "DROPPED_COLORS", "plot_neuron", "plot_network", "plot_dropout", "plot_batchnorm_flow"]

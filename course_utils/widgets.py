@@ -20,12 +20,12 @@ page without a kernel (the course website, a notebook viewer) still shows what t
 """
 import base64
 import io
-import numbers
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from . import plotting
+from ._validation import check_positive_int, check_positive_number
 
 __all__ = [
     "linear_predict",
@@ -62,26 +62,6 @@ def _check_data(X, y, n_features=2):
 
 
 _check_weights = plotting._check_line_weights
-
-
-def _check_positive(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0; got {value!r}.")
-    return float(value)
-
-
-def _display(figure, output):
-    """Show ``figure`` in the Output widget, replacing what was there (only inside IPython; no-op in plain Python)."""
-    try:
-        from IPython import get_ipython
-        from IPython.display import display
-    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
-        return
-    if get_ipython() is None:
-        return
-    with output:
-        output.clear_output(wait=True)
-        display(figure)
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -121,7 +101,7 @@ def perceptron_rule_step(X, y, w, b, learning_rate=1.0, start=0):
     """
     X, y = _check_data(X, y)
     w, b = _check_weights(w, b)
-    learning_rate = _check_positive(learning_rate, "learning_rate")
+    learning_rate = check_positive_number(learning_rate, "learning_rate")
     wrong = np.flatnonzero(misclassified_mask(X, y, w, b))
     if len(wrong) == 0:
         return w, b, None
@@ -145,9 +125,8 @@ def logistic_gd_trajectory(X, y, learning_rate=0.5, n_steps=100, w0=(0.0, 0.0), 
     from .models import LogisticRegression
 
     X, y = _check_data(X, y)
-    learning_rate = _check_positive(learning_rate, "learning_rate")
-    if isinstance(n_steps, bool) or not isinstance(n_steps, numbers.Integral) or n_steps < 1:
-        raise ValueError(f"n_steps must be an integer >= 1; got {n_steps!r}.")
+    learning_rate = check_positive_number(learning_rate, "learning_rate")
+    n_steps = check_positive_int(n_steps, "n_steps")
     w0, b0 = _check_weights(w0, b0)
     model = LogisticRegression(n_features=2)
     model.params["W"][:, 0] = w0
@@ -229,11 +208,13 @@ WIDGET_VIEW_MIMETYPE = "application/vnd.jupyter.widget-view+json"
 class WidgetWithStaticFrame:
     """Base of the course's widgets: display the live ipywidgets box together with a static frame of its figure.
 
-    A subclass sets ``widget`` (the ipywidgets box) and ``figure`` (the Matplotlib figure the widget shows).
-    Displaying the object publishes one output with three representations: the widget view (JupyterLab shows the
-    live widget), ``image/png`` of the figure as it is at that moment (shown where there is no kernel, e.g. the
-    course website, which prefers the PNG) and ``text/plain``. A subclass whose figure is still empty returns None
-    from :meth:`static_frame_figure` and the output then has no PNG.
+    A subclass sets ``widget`` (the ipywidgets box), ``figure`` (the Matplotlib figure the widget shows) and
+    ``output`` (the ipywidgets ``Output`` inside ``widget`` where the figure appears), and calls
+    :meth:`show_figure` after every redraw. The figure is shown as a PNG, which works with every Matplotlib
+    backend (inline, Agg, ipympl). Displaying the object publishes one output with three representations: the widget
+    view (JupyterLab shows the live widget), ``image/png`` of the figure as it is at that moment (shown where there is
+    no kernel, e.g. the course website, which prefers the PNG) and ``text/plain``. A subclass whose figure is still
+    empty returns None from :meth:`static_frame_figure` and the output then has no PNG.
     """
 
     #: Resolution of the static frame, in dots per inch.
@@ -251,6 +232,20 @@ class WidgetWithStaticFrame:
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=self.static_frame_dpi)
         return buffer.getvalue()
+
+    def show_figure(self):
+        """Show the figure as it is now in ``output``, replacing what was there (inside IPython only: in plain Python
+        there is nowhere to show it, and nothing is drawn)."""
+        from IPython import get_ipython
+        from IPython.display import Image, display
+
+        if get_ipython() is None:
+            return
+        png = self.static_frame_png()
+        with self.output:
+            self.output.clear_output(wait=True)
+            if png is not None:
+                display(Image(data=png, format="png"))
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = dict(self.widget._repr_mimebundle_())
@@ -276,7 +271,7 @@ class PerceptronExplorer(WidgetWithStaticFrame):
 
         self.X, self.y = _check_data(X, y)
         w, b = _check_weights(w, b)
-        self.learning_rate = _check_positive(learning_rate, "learning_rate")
+        self.learning_rate = check_positive_number(learning_rate, "learning_rate")
         if bias_range is None:
             reach = float(np.max(np.abs(self.X))) * max(abs(weight_range[0]), abs(weight_range[1]))
             bias_range = (-reach, reach)
@@ -351,7 +346,7 @@ class PerceptronExplorer(WidgetWithStaticFrame):
         verdict = "all points are on the right side" if n_wrong == 0 else f"{n_wrong} misclassified (ringed in red)"
         self.status.value = (f"<b>{verdict}</b>; accuracy {1 - n_wrong / len(self.y):.1%}; "
                              f"learning-rule steps taken: {self.n_steps}")
-        _display(self.figure, self.output)
+        self.show_figure()
 
     def learn_step(self):
         """Apply the perceptron rule to the next misclassified point; return its index (None: nothing to learn)."""
@@ -383,9 +378,8 @@ class GradientDescentExplorer(WidgetWithStaticFrame):
 
         self.X, self.y = _check_data(X, y)
         self.w0, self.b0 = _check_weights(w0, b0)
-        learning_rate = _check_positive(learning_rate, "learning_rate")
-        if isinstance(n_steps, bool) or not isinstance(n_steps, numbers.Integral) or n_steps < 1:
-            raise ValueError(f"n_steps must be an integer >= 1; got {n_steps!r}.")
+        learning_rate = check_positive_number(learning_rate, "learning_rate")
+        n_steps = check_positive_int(n_steps, "n_steps")
         self.class_names, self.feature_names = class_names, feature_names
         self.step_slider = widgets.IntSlider(value=0, min=0, max=int(n_steps), description="step",
                                              continuous_update=True)
@@ -438,7 +432,7 @@ class GradientDescentExplorer(WidgetWithStaticFrame):
         self.status.value = (f"η = {self.learning_rate.value:.3g}: loss {loss[0]:.4f} at step 0, "
                              f"{loss[self.step]:.4f} at step {self.step}, {loss[-1]:.4f} at step {len(loss) - 1}."
                              + trend)
-        _display(self.figure, self.output)
+        self.show_figure()
 
 
 def perceptron_widget(X, y, w=(1.0, -1.0), b=0.0, weight_range=(-5.0, 5.0), bias_range=None, learning_rate=1.0,

@@ -154,7 +154,7 @@ VARIANTS = {
             ("sgd_momentum", "w = w + v", "w = w - v"),
         ], {"test_sgd_momentum"}, 18),
         # epsilon outside the square root, as in Adam: invisible in the visible check's printout, a relative error of
-        # only 2e-6 in the visible test (epsilon = 1e-7), and a large one in the hidden test (epsilon = 1e-4).
+        # only 1e-6 in the visible test (epsilon = 1e-7), and a large one in the hidden test (epsilon = 1e-4).
         ("rmsprop_epsilon_outside_sqrt", [
             ("rmsprop", 'np.sqrt(s + config["epsilon"])', '(np.sqrt(s) + config["epsilon"])'),
         ], {"test_rmsprop"}, 18),

@@ -56,13 +56,34 @@ def write_folder(folder, arrays, compress=True, sha256sums=True):
 
 
 @pytest.fixture
-def isolated(monkeypatch, tmp_path):
-    """No NN_COURSE_DATA, an empty Keras home and no Debian folder: only what a test sets up is found."""
+def keras_calls():
+    """The data sets Keras's loader was asked for, in order (see ``isolated`` and ``keras_returns``)."""
+    return []
+
+
+@pytest.fixture
+def isolated(monkeypatch, tmp_path, keras_calls):
+    """No NN_COURSE_DATA, no Debian folder, and a Keras that has nothing (it fails as offline; calls are recorded in
+    ``keras_calls``): only what a test sets up is found."""
     monkeypatch.delenv("NN_COURSE_DATA", raising=False)
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
     monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", tmp_path / "no_debian")
-    monkeypatch.setattr(data, "KERAS_TMP_HOME", tmp_path / "keras_tmp")
+
+    def keras_offline(dataset):
+        keras_calls.append(dataset)
+        raise OSError("no internet")
+
+    monkeypatch.setattr(data, "_keras_load_data", keras_offline)
     return tmp_path
+
+
+def keras_returns(monkeypatch, calls, arrays):
+    """Make Keras's loader return ``arrays`` (as if its cache held them), recording each call in ``calls``."""
+    def keras_load_data(dataset):
+        calls.append(dataset)
+        x_train, y_train, x_test, y_test = arrays
+        return (x_train, y_train), (x_test, y_test)
+
+    monkeypatch.setattr(data, "_keras_load_data", keras_load_data)
 
 
 def assert_split_equal(result, arrays):
@@ -168,54 +189,88 @@ def test_mismatched_image_and_label_counts_are_an_error(isolated):
         load_mnist(isolated / "mnist", download=False)
 
 
-def test_keras_cache_npz_is_checked_against_the_keras_digest(isolated):
-    datasets = isolated / "keras_home" / "datasets"
-    datasets.mkdir(parents=True)
-    x_train, y_train, x_test, y_test = synthetic_split()
-    np.savez(datasets / "mnist.npz", x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
-    with pytest.raises(ChecksumError, match="Keras expects"):
+def test_keras_is_asked_last_and_only_when_downloads_are_allowed(isolated, monkeypatch, keras_calls):
+    """Keras's loader (its own cache, else a download) comes after every place the course owns."""
+    keras_arrays, own_arrays = synthetic_split(3), synthetic_split(4)
+    keras_returns(monkeypatch, keras_calls, keras_arrays)
+    assert_split_equal(load_mnist(), keras_arrays)  # Keras checks its own mnist.npz: nothing to check here
+    assert keras_calls == ["mnist"]
+    with pytest.raises(DataNotFoundError, match=r"skipped \(download=False\)"):
         load_mnist(download=False)
-    assert_split_equal(load_mnist(download=False, verify=False), (x_train, y_train, x_test, y_test))
+    write_folder(isolated / "own" / "mnist", own_arrays)
+    monkeypatch.setenv("NN_COURSE_DATA", str(isolated / "own"))
+    assert_split_equal(load_mnist(), own_arrays)
+    assert keras_calls == ["mnist"], "Keras was asked although NN_COURSE_DATA has the data"
 
 
-def test_fashion_from_keras_cache_and_debian_folder(isolated, monkeypatch):
+def test_fashion_from_debian_comes_before_keras(isolated, monkeypatch, keras_calls):
     keras_arrays, debian_arrays = synthetic_split(3), synthetic_split(4)
+    keras_returns(monkeypatch, keras_calls, keras_arrays)
+    assert_split_equal(load_fashion_mnist(verify=False), keras_arrays)
     write_folder(isolated / "debian", debian_arrays)
     monkeypatch.setattr(data, "DEBIAN_FASHION_DIR", isolated / "debian")
-    assert_split_equal(load_fashion_mnist(download=False), debian_arrays)
-    write_folder(isolated / "keras_home" / "datasets" / "fashion-mnist", keras_arrays)
-    assert_split_equal(load_fashion_mnist(download=False), keras_arrays)  # the Keras cache comes first
+    assert_split_equal(load_fashion_mnist(), debian_arrays)
+    assert keras_calls == ["fashion-mnist"]
 
 
-def test_keras_fallback_cache_in_tmp_is_found(isolated, monkeypatch):
-    """Where the Keras home is not writable (here: missing), keras.utils.get_file downloads into /tmp/.keras."""
+def test_fashion_from_keras_is_checked_against_the_original_digests(isolated, monkeypatch, keras_calls):
+    """Keras does not check Fashion-MNIST: its arrays are checked as the IDX files they were read from."""
     arrays = synthetic_split(5)
-    write_folder(isolated / "keras_tmp" / "datasets" / "fashion-mnist", arrays)
-    assert_split_equal(load_fashion_mnist(download=False), arrays)
-    (isolated / "keras_home").mkdir()  # a writable home: Keras would not have used /tmp/.keras
-    with pytest.raises(DataNotFoundError):
-        load_fashion_mnist(download=False)
-    monkeypatch.delenv("KERAS_HOME")
-    monkeypatch.setenv("HOME", str(isolated / "no_such_home"))  # ~ not writable: the home itself is /tmp/.keras
-    assert data._keras_home() == isolated / "keras_tmp"
-    assert_split_equal(load_fashion_mnist(download=False), arrays)
+    keras_returns(monkeypatch, keras_calls, arrays)
+    with pytest.raises(ChecksumError, match=r"train-images-idx3-ubyte from keras.datasets.fashion_mnist.load_data\(\)"):
+        load_fashion_mnist()
+    assert_split_equal(load_fashion_mnist(verify=False), arrays)
+
+
+def test_idx_bytes_is_the_inverse_of_parse_idx():
+    for array in synthetic_split(6):
+        assert data._idx_bytes(array) == idx_bytes(array)  # the test's own, independent encoder
+        np.testing.assert_array_equal(parse_idx(data._idx_bytes(array)), array)
+    with pytest.raises(ValueError, match="uint8"):
+        data._idx_bytes(np.zeros(3, dtype=np.int32))
+
+
+def test_keras_reads_its_own_cache(tmp_path):
+    """The real Keras, in a fresh process with KERAS_HOME set: it finds Fashion-MNIST in its cache, where this module
+    never looks itself, and nothing is downloaded (no network needed)."""
+    import subprocess
+    import sys
+
+    arrays = synthetic_split(7)
+    write_folder(tmp_path / "keras_home" / "datasets" / "fashion-mnist", arrays, sha256sums=False)
+    script = (
+        "import sys, numpy as np\n"
+        "from pathlib import Path\n"
+        "from course_utils import data\n"
+        "data.DEBIAN_FASHION_DIR = Path(sys.argv[1]) / 'no_debian'\n"
+        "(a, b), (c, d) = data.load_fashion_mnist(verify=False)\n"
+        "np.savez(Path(sys.argv[1]) / 'loaded.npz', a=a, b=b, c=c, d=d)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NN_COURSE_DATA"}
+    env.update(KERAS_HOME=str(tmp_path / "keras_home"), PYTHONPATH=str(Path(data.__file__).parents[1]),
+               TF_CPP_MIN_LOG_LEVEL="2", TF_ENABLE_ONEDNN_OPTS="0")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    with np.load(tmp_path / "loaded.npz") as loaded:
+        assert_split_equal(((loaded["a"], loaded["b"]), (loaded["c"], loaded["d"])), arrays)
 
 
 # ------------------------------------------------------------------ missing data
-def test_missing_data_error_lists_every_place_and_how_to_get_it(isolated, monkeypatch):
+def test_missing_data_error_lists_every_place_and_how_to_get_it(isolated, monkeypatch, keras_calls):
     monkeypatch.setenv("NN_COURSE_DATA", str(isolated / "empty"))
     with pytest.raises(DataNotFoundError) as info:
         load_fashion_mnist(download=False)
     message = str(info.value)
     for expected in (
         str(isolated / "empty" / "fashion-mnist"), "(from NN_COURSE_DATA)",
-        str(isolated / "keras_home" / "datasets" / "fashion-mnist"),
         str(isolated / "no_debian"), "dataset-fashion-mnist",
         "keras.datasets.fashion_mnist.load_data()", "skipped (download=False)",
         "apt-get install -y dataset-fashion-mnist", "export NN_COURSE_DATA=",
     ):
         assert expected in message, f"{expected!r} missing from:\n{message}"
-    assert isinstance(info.value, FileNotFoundError)
+    assert ".keras" not in message, "Keras's cache is Keras's business: the message does not guess where it is"
+    assert isinstance(info.value, FileNotFoundError) and keras_calls == []
 
 
 def test_missing_mnist_names_the_missing_files(isolated):
@@ -227,13 +282,10 @@ def test_missing_mnist_names_the_missing_files(isolated):
     assert "export NN_COURSE_DATA=" in str(info.value)
 
 
-def test_failed_download_is_reported(isolated, monkeypatch):
-    def offline(dataset):
-        raise OSError("no internet")
-
-    monkeypatch.setattr(data, "_keras_download", offline)
+def test_failed_download_is_reported(isolated, keras_calls):
     with pytest.raises(DataNotFoundError, match="failed: OSError: no internet"):
         load_mnist()
+    assert keras_calls == ["mnist"]
 
 
 # ------------------------------------------------------------------ prepare and split
@@ -286,8 +338,10 @@ def test_real_mnist_from_nn_course_data():
 @pytest.mark.skipif(not data.DEBIAN_FASHION_DIR.is_dir(), reason="dataset-fashion-mnist is not installed")
 def test_real_fashion_mnist_from_debian_package(monkeypatch):
     monkeypatch.delenv("NN_COURSE_DATA", raising=False)
-    monkeypatch.setenv("KERAS_HOME", "/nonexistent-keras-home")
     (x_train, y_train), (x_test, y_test) = load_fashion_mnist(download=False)
     assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
+    # The arrays written back as IDX are the original files: what the check of Keras's arrays relies on.
+    for stem, array in zip(NAMES, (x_train, y_train, x_test, y_test)):
+        assert hashlib.sha256(data._idx_bytes(array)).hexdigest() == data._KNOWN_SHA256["fashion-mnist"][stem]
     np.testing.assert_array_equal(np.bincount(y_train), np.full(10, 6000))
     np.testing.assert_array_equal(np.bincount(y_test), np.full(10, 1000))

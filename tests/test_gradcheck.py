@@ -113,3 +113,20 @@ def test_tiny_entries_pass_on_absolute_error():
     wrong = grad.copy()
     wrong[1] = 2e-7  # a factor 2 off: caught once atol is below the error (1e-7)
     assert not check_gradient(f, x, wrong, atol=1e-8).passed
+
+
+def test_a_nan_or_inf_gradient_fails():
+    """NaN compares false with every tolerance: the check must still fail, and point at that entry."""
+    x = np.array([1.0, 2.0, 3.0])
+    for bad in (np.nan, np.inf):
+        grad = 2 * x
+        grad[1] = bad
+        report = check_gradient(lambda v: np.sum(v ** 2), x, grad, name="w")
+        assert not report.passed and report.index == (1,) and report.n_failed == 1
+
+
+def test_options_after_the_three_arrays_are_keywords():
+    """check_gradient(f, x, analytic_grad, *, name, df, h, tol, atol): a positional fourth argument is a mistake."""
+    x = np.array([1.0, 2.0])
+    with pytest.raises(TypeError):
+        check_gradient(lambda v: np.sum(v ** 2), x, 2 * x, 1e-5)

@@ -10,6 +10,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from course_utils import playground  # noqa: E402
 from course_utils.playground import (  # noqa: E402
     DATASETS,
+    LIMITS,
     Playground,
     draw_playground,
     make_playground_data,
@@ -41,12 +42,14 @@ def test_validate_options_normalises_good_values():
         ({"hidden_units": 2.5}, TypeError, "hidden_units must be an integer .* got 2.5 of type float"),
         ({"hidden_units": True}, TypeError, "hidden_units must be an integer"),
         ({"activation": "softmax"}, ValueError, r"activation must be one of \['tanh', 'relu', 'sigmoid'\]"),
-        ({"learning_rate": 0.0}, ValueError, "learning_rate must be a positive number"),
-        ({"learning_rate": -0.1}, ValueError, "learning_rate must be a positive number"),
-        ({"learning_rate": float("nan")}, ValueError, "learning_rate must be a positive number"),
-        ({"learning_rate": float("inf")}, ValueError, "learning_rate must be a positive number"),
-        ({"learning_rate": "0.1"}, TypeError, "learning_rate must be a positive number such as 0.1; got '0.1'"),
-        ({"epochs": 0}, ValueError, "epochs must be between 1 and"),
+        ({"learning_rate": 0.0}, ValueError, r"learning_rate must be between 0.001 and 10.0; got 0.0"),
+        ({"learning_rate": -0.1}, ValueError, "learning_rate must be between 0.001 and 10.0"),
+        ({"learning_rate": 100.0}, ValueError, "learning_rate must be between 0.001 and 10.0"),
+        ({"learning_rate": float("nan")}, ValueError, "learning_rate must be between 0.001 and 10.0; got nan"),
+        ({"learning_rate": float("inf")}, ValueError, "learning_rate must be between 0.001 and 10.0"),
+        ({"learning_rate": "0.1"}, TypeError, "learning_rate must be a number between 0.001 and 10.0; got '0.1'"),
+        ({"epochs": 0}, ValueError, "epochs must be between 1 and 5000; got 0"),
+        ({"epochs": 20_000}, ValueError, "epochs must be between 1 and 5000; got 20000"),
         ({"seed": -1}, ValueError, "seed must be between 0 and"),
     ],
 )
@@ -141,8 +144,32 @@ def test_playground_widget_builds_with_its_controls():
 def test_playground_constructor_rejects_bad_values():
     with pytest.raises(ValueError, match="activation must be one of"):
         Playground(activation="softmax")
-    with pytest.raises(ValueError, match="learning_rate must be a positive number"):
+    with pytest.raises(ValueError, match="learning_rate must be between"):
         Playground(learning_rate=-1)
+    with pytest.raises(ValueError, match="hidden_units must be between 1 and 64"):
+        Playground(hidden_units=65)
+
+
+def test_every_slider_spans_exactly_what_validate_options_accepts():
+    """The sliders are built from LIMITS: both ends of each are accepted, one step beyond either end is not."""
+    import ipywidgets as widgets
+
+    pg = Playground()
+    sliders = {name: getattr(pg, name) for name in LIMITS
+               if isinstance(getattr(pg, name), (widgets.IntSlider, widgets.FloatLogSlider))}
+    assert set(sliders) == {"hidden_units", "learning_rate", "epochs"}
+    for name, slider in sliders.items():
+        log = isinstance(slider, widgets.FloatLogSlider)
+        ends = (slider.base ** slider.min, slider.base ** slider.max) if log else (slider.min, slider.max)
+        assert ends == pytest.approx(LIMITS[name]), name
+        for end in ends:
+            slider.value = end
+            validate_options(**pg.options())
+        low, high = ends
+        beyond = (low / 2, high * 2) if log else (low - 1, high + 1)
+        for value in beyond:
+            with pytest.raises(ValueError, match=f"{name} must be between"):
+                validate_options(**{**pg.options(), name: value})
 
 
 def test_pressing_train_trains_and_redraws():

@@ -9,7 +9,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from course_utils.instructor.code_scan import scan_notebook, scan_source
 from course_utils.instructor.publish import _defuse_links, sanitize_notebook
 
-ALIASES = {"np": "numpy", "checks": "course_utils.grading_checks", "MLP": "course_utils.models.MLP"}
+ALIASES = {"np": "numpy", "checks": "course_utils.exercise_checks", "MLP": "course_utils.models.MLP"}
 PROTECTED = {"np", "checks", "MLP"}
 OFF_LIMITS = ["course_utils.layers.affine_backward", "course_utils.models"]
 

@@ -93,11 +93,11 @@ def hostile(tmp_path_factory):
     course_kit.submit(course, "honest", course_kit.student_notebook(course, answer="exp(-z) > 0"))
     # a submitted shadow package next to the notebook
     course_kit.submit(course, "shadow", course_kit.student_notebook(
-        course, sigmoid="import sys\nsys.path.insert(0, '.')\nfrom course_utils import grading_checks\n" + WRONG))
+        course, sigmoid="import sys\nsys.path.insert(0, '.')\nfrom course_utils import exercise_checks\n" + WRONG))
     shadow = course / "submitted" / "shadow" / ASSIGNMENT / "course_utils"
     shadow.mkdir()
     (shadow / "__init__.py").write_text("")
-    (shadow / "grading_checks.py").write_text("def check_array(*a, **k):\n    pass\n")
+    (shadow / "exercise_checks.py").write_text("def check_array(*a, **k):\n    pass\n")
     first = autograde(ASSIGNMENT, course_dir=course, students=["honest"], progress=False)
     assert first.rows[0]["status"] == "graded", first
     honest_rows = [r for r in course_kit.gradebook_rows(course) if "honest" in r]

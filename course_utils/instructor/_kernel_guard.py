@@ -31,7 +31,7 @@ def __nn_course_guard():
     from IPython.core.interactiveshell import InteractiveShell
 
     import course_utils as _cu
-    import course_utils.gradcheck, course_utils.grading_checks  # noqa: F401  the tests' helpers, from the start
+    import course_utils.gradcheck, course_utils.exercise_checks  # noqa: F401  the tests' helpers, from the start
     import numpy, numpy.linalg, numpy.random, numpy.testing  # noqa: F401  (NumPy loads some of them lazily)
     roots = [os.path.realpath(p) + os.sep for p in {sys.prefix, sys.base_prefix, sys.exec_prefix}]
     roots.append(os.path.realpath(os.path.dirname(_cu.__file__)) + os.sep)

@@ -1,42 +1,42 @@
-"""Checks used by the assignments' test cells: each names the first wrong thing it finds.
+"""Checks used by the assignments' test cells, run in the student's kernel: each names the first wrong thing.
 
-Every check returns ``None`` when the value is right and raises ``AssertionError`` otherwise, with a message that
-says what was wrong and what was expected, e.g.::
+(The instructor's diagnostics of a whole submission live in ``course_utils.instructor``; this module serves the
+student.) Every check returns ``None`` when the value is right and raises ``AssertionError`` otherwise, with a message
+that says what was wrong and what was expected, e.g.::
 
     dW has shape (3, 2), expected (2, 3)
-    db[1] = 0.5, expected 0.25 (relative error 0.5)
+    db[1] = 0.5, expected 0.25 (relative error 0.333333)
 
-The relative error of a value ``a`` against an expected ``e`` is ``|a - e| / max(|a|, |e|)``: 0 when they agree,
-1 when one of them is 0 or they have opposite signs.
-A value passes when ``|a - e| <= atol + rtol * |e|`` for every entry (the test used by ``numpy.allclose``).
+The relative error is the one of the whole course, :func:`course_utils.gradcheck.rel_error`:
+``|a - e| / max(1e-8, |a| + |e|)``, 0 when they agree, 1 when one of them is 0 or they have opposite signs.
+A value passes :func:`check_array` and :func:`check_scalar` when ``|a - e| <= atol + rtol * |e|`` for every entry
+(the test of ``numpy.allclose``: the expected value is exact). :func:`check_gradient` compares with finite differences,
+which are not exact, through :func:`course_utils.gradcheck.check_gradient` and takes the same arguments.
 """
 import numbers
 import re
 
 import numpy as np
 
+from . import gradcheck
+from .gradcheck import rel_error
+
 __all__ = [
-    "relative_error",
     "check_type",
     "check_shape",
     "check_array",
     "check_scalar",
     "check_gradient",
     "check_unchanged",
+    "GRADIENT_TOL",
+    "GRADIENT_ATOL",
 ]
 
-
-def relative_error(actual, expected):
-    """Return ``|actual - expected| / max(|actual|, |expected|)`` entrywise (0 where both are 0).
-
-    actual, expected: arrays of the same shape (or scalars).
-    """
-    actual = np.asarray(actual, dtype=np.float64)
-    expected = np.asarray(expected, dtype=np.float64)
-    scale = np.maximum(np.abs(actual), np.abs(expected))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        err = np.where(scale > 0, np.abs(actual - expected) / np.where(scale > 0, scale, 1.0), 0.0)
-    return err
+# The tolerances of check_gradient (see gradcheck.GradientCheckReport for how they are applied). Looser than
+# gradcheck.SMOOTH_TOL, because a test cell must never fail a right answer (the tests check ReLU and batch
+# normalisation too), and far tighter than what any wrong gradient of the assignments gives (0.1 or more).
+GRADIENT_TOL = 1e-5
+GRADIENT_ATOL = 1e-8
 
 
 def _fmt(x):
@@ -92,6 +92,13 @@ def check_shape(name, actual, expected_shape):
         raise AssertionError(f"{name} has shape {actual.shape}, expected {tuple(expected_shape)}")
 
 
+def _check_numeric_array(name, actual, expected_shape):
+    """Fail unless ``actual`` is a NumPy array of numbers (or booleans) of shape ``expected_shape``."""
+    check_shape(name, actual, expected_shape)
+    if not np.issubdtype(actual.dtype, np.number) and actual.dtype != np.bool_:
+        raise AssertionError(f"{name} should hold numbers, got an array of dtype {actual.dtype}")
+
+
 def check_array(name, actual, expected, *, rtol=1e-6, atol=1e-9):
     """Fail unless ``actual`` is an array with the shape of ``expected`` and entries close to it.
 
@@ -101,9 +108,7 @@ def check_array(name, actual, expected, *, rtol=1e-6, atol=1e-9):
     The message names the shape if it differs, else the entry with the largest error.
     """
     expected = np.asarray(expected)
-    check_shape(name, actual, expected.shape)
-    if not np.issubdtype(actual.dtype, np.number) and actual.dtype != np.bool_:
-        raise AssertionError(f"{name} should hold numbers, got an array of dtype {actual.dtype}")
+    _check_numeric_array(name, actual, expected.shape)
     a = actual.astype(np.float64)
     e = expected.astype(np.float64)
     bad = ~np.isfinite(a) & np.isfinite(e)
@@ -115,7 +120,7 @@ def check_array(name, actual, expected, *, rtol=1e-6, atol=1e-9):
     excess = np.where(np.isnan(excess), 0.0, excess)  # nan where both are inf of the same sign
     if (excess > 0).any():
         index = np.unravel_index(int(np.argmax(excess)), excess.shape) if excess.ndim else ()
-        err = relative_error(a[index], e[index])
+        err = rel_error(a[index], e[index])
         n_wrong = int((excess > 0).sum())
         also = f"; {n_wrong} of {excess.size} entries wrong" if excess.size > 1 else ""
         got, wanted = _fmt_pair(a[index], e[index])
@@ -141,24 +146,33 @@ def check_scalar(name, actual, expected, *, rtol=1e-6, atol=1e-9):
         raise AssertionError(f"{name} is {a}, expected {_fmt(e)}")
     if abs(a - e) > atol + rtol * abs(e):
         got, wanted = _fmt_pair(a, e)
-        raise AssertionError(f"{name} = {got}, expected {wanted} (relative error {_fmt(relative_error(a, e))})")
+        raise AssertionError(f"{name} = {got}, expected {wanted} (relative error {_fmt(rel_error(a, e))})")
 
 
-def check_gradient(name, analytic, f, x, *, df=None, rtol=1e-5, atol=1e-8, h=1e-5):
-    """Fail unless ``analytic`` matches the centred finite-difference gradient of ``f`` at ``x``.
+def check_gradient(f, x, analytic_grad, *, name="x", df=None, h=1e-5, tol=GRADIENT_TOL, atol=GRADIENT_ATOL):
+    """Fail unless ``analytic_grad`` matches the centred finite-difference gradient of ``f`` at ``x``.
 
-    name: e.g. ``"dW1"``.
-    analytic: the student's gradient, same shape as ``x``.
+    The arguments of :func:`course_utils.gradcheck.check_gradient`, which does the comparison:
     f: function of ``x`` returning a number (it may ignore its argument and read ``x`` through a closure: ``x`` is
         perturbed in place, entry by entry, and restored).
     x: the float64 array the gradient is taken with respect to.
+    analytic_grad: the student's gradient, the shape of ``x``.
+    name: how the feedback calls the gradient, e.g. ``"dW1"``.
     df: optional upstream gradient, the shape of ``f(x)``; then the gradient of ``sum(f(x) * df)`` is the reference
         (the check of a layer's backward pass for a given ``dout``).
+    h: finite-difference step; tol, atol: an entry agrees when its relative error is at most ``tol`` or its absolute
+        error at most ``atol``.
+    The message names the shape if it differs, else the worst wrong entry.
     """
-    from course_utils.gradcheck import numerical_gradient
-
-    numerical = numerical_gradient(f, x, h=h, df=df)
-    check_array(name, analytic, numerical, rtol=rtol, atol=atol)
+    _check_numeric_array(name, analytic_grad, np.shape(x))
+    report = gradcheck.check_gradient(f, x, analytic_grad, name=name, df=df, h=h, tol=tol, atol=atol)
+    if not report.passed:
+        if not np.isfinite(report.analytic):
+            raise AssertionError(f"{_entry(name, report.index)} {report.analytic}, expected {_fmt(report.numeric)}")
+        got, wanted = _fmt_pair(report.analytic, report.numeric)
+        also = f"; {report.n_failed} of {report.n_checked} entries wrong" if report.n_checked > 1 else ""
+        raise AssertionError(f"{_entry(name, report.index)} {got}, expected {wanted} "
+                             f"(relative error {_fmt(report.max_rel_error)}){also}")
 
 
 def check_unchanged(name, before, after):
