@@ -10,6 +10,11 @@ checks that the gradebooks are identical (every grade, comment and timestamp) an
 
     python benchmarks/grade_class.py                 # 60 students per assignment, jobs=2
     python benchmarks/grade_class.py --students 10 --assignments perceptron
+    python benchmarks/grade_class.py --dask          # also on a local Dask cluster of --jobs one-thread workers
+
+With ``--dask`` a third copy is graded by ``autograde(scheduler=ADDRESS)`` on a ``LocalCluster`` started beforehand
+(as a university's cluster would be; its start-up is not timed): on one machine that is the same work as ``--jobs``
+plus Dask's overhead, so expect the same or a little slower; the point is that it scales with the workers.
 
 training_tricks reads MNIST (``course_utils.data.load_mnist``): offline, set ``NN_COURSE_DATA`` first.
 
@@ -153,12 +158,27 @@ def build_class(root, name, n_students, seed=0):
     return students
 
 
+def run_autograde(course, name, rows_file, **options):
+    """``autograde(name, **options)`` in a fresh process, as ``nn-course autograde`` runs; (wall s, CPU s, rows)."""
+    code = (f"import json; from course_utils.instructor.autograde import autograde; "
+            f"s = autograde({name!r}, course_dir={str(course)!r}, progress=False, **{options!r}); "
+            f"open({str(rows_file)!r}, 'w').write(json.dumps(s.rows))")
+    t0, c0 = time.perf_counter(), _children_cpu()
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(), capture_output=True, text=True)
+    seconds, cpu = time.perf_counter() - t0, _children_cpu() - c0
+    if out.returncode != 0:
+        raise SystemExit(f"autograde {name} {options} failed:\n{out.stderr[-3000:]}")
+    return seconds, cpu, json.loads(Path(rows_file).read_text())
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--students", type=int, default=60, help="submissions per assignment (default 60)")
     parser.add_argument("--jobs", type=int, default=2, help="parallel jobs (default 2)")
     parser.add_argument("--assignments", nargs="*", default=None, help="default: the NumPy assignments present")
     parser.add_argument("--json", help="also write the figures to this JSON file")
+    parser.add_argument("--dask", action="store_true",
+                        help="also grade on a local Dask cluster of --jobs workers (autograde --scheduler)")
     args = parser.parse_args(argv)
     names = args.assignments or [n for n in NUMPY_ASSIGNMENTS if (SOURCE / n).is_dir()]
     if not names:
@@ -170,9 +190,17 @@ def main(argv=None):
         base = tmp / "base"
         make_course(base, names)
         kinds = {name: build_class(base, name, args.students, seed=i) for i, name in enumerate(names)}
-        seq_course, par_course = tmp / "sequential", tmp / "parallel"
+        seq_course, par_course, dask_course = tmp / "sequential", tmp / "parallel", tmp / "dask"
         shutil.copytree(base, seq_course)
         shutil.copytree(base, par_course)
+        cluster = None
+        if args.dask:
+            from distributed import LocalCluster
+
+            shutil.copytree(base, dask_course)
+            cluster = LocalCluster(n_workers=args.jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address=None)
+            figures["dask_workers"] = args.jobs
         total_seq = total_par = 0.0
         n_total = 0
         all_same = True
@@ -182,17 +210,7 @@ def main(argv=None):
             out = nbgrader(seq_course, "autograde", name, "--force")
             t_seq, cpu_seq = time.perf_counter() - t0, _children_cpu() - c0
             # Timed as a fresh process too, like `nn-course autograde NAME --jobs N`, so both pay their start-up.
-            rows_file = tmp / f"{name}-summary.json"
-            code = (f"import json; from course_utils.instructor.autograde import autograde; "
-                    f"s = autograde({name!r}, course_dir={str(par_course)!r}, jobs={args.jobs}, progress=False); "
-                    f"open({str(rows_file)!r}, 'w').write(json.dumps(s.rows))")
-            t0, c0 = time.perf_counter(), _children_cpu()
-            out_par = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(), capture_output=True,
-                                     text=True)
-            t_par, cpu_par = time.perf_counter() - t0, _children_cpu() - c0
-            if out_par.returncode != 0:
-                raise SystemExit(f"autograde {name} failed:\n{out_par.stderr[-3000:]}")
-            rows = json.loads(rows_file.read_text())
+            t_par, cpu_par, rows = run_autograde(par_course, name, tmp / f"{name}-par.json", jobs=args.jobs)
             same = gradebook_rows(seq_course, name) == gradebook_rows(par_course, name)
             all_same &= same
             flagged = sum(r["status"] == "flagged" for r in rows)
@@ -204,6 +222,19 @@ def main(argv=None):
                 "sequential_cpu_s_per_submission": round(cpu_seq / n, 3),
                 "parallel_cpu_s_per_submission": round(cpu_par / n, 3),
                 "nbgrader_exit_code": out.returncode}
+            if cluster is not None:
+                t_dask, _, _ = run_autograde(dask_course, name, tmp / f"{name}-dask.json",
+                                                    scheduler=cluster.scheduler_address)
+                same_dask = gradebook_rows(seq_course, name) == gradebook_rows(dask_course, name)
+                all_same &= same_dask
+                total_dask = figures.get("dask_s", 0.0) + t_dask
+                figures["dask_s"] = total_dask
+                figures["assignments"][name].update({"dask_s": round(t_dask, 2),
+                                                     "dask_s_per_submission": round(t_dask / n, 3),
+                                                     "dask_identical_gradebook": same_dask})
+                print(f"{name:20s} {n:4d} submissions  dask ({args.jobs} workers) {t_dask:7.1f} s "
+                      f"({t_dask / n:.2f} s/sub)  vs jobs={args.jobs} {t_par / n:.2f} s/sub  "
+                      f"identical gradebook: {'yes' if same_dask else 'NO'}", flush=True)
             print(f"{name:20s} {n:4d} submissions  sequential {t_seq:7.1f} s ({t_seq / n:.2f} s/sub)  "
                   f"jobs={args.jobs} {t_par:7.1f} s ({t_par / n:.2f} s/sub)  speed-up {t_seq / t_par:.2f}  "
                   f"identical gradebook: {'yes' if same else 'NO'}  flagged {flagged}  "
@@ -214,6 +245,11 @@ def main(argv=None):
         print(f"{'all':20s} {n_total:4d} submissions  sequential {total_seq / n_total:.2f} s/sub  "
               f"jobs={args.jobs} {total_par / n_total:.2f} s/sub  speed-up {total_seq / total_par:.2f}  "
               f"identical gradebooks: {'yes' if all_same else 'NO'}")
+        if cluster is not None:
+            figures["dask_s_per_submission"] = round(figures.pop("dask_s") / n_total, 3)
+            print(f"{'all':20s} {n_total:4d} submissions  dask ({args.jobs} workers) "
+                  f"{figures['dask_s_per_submission']:.2f} s/sub")
+            cluster.close()
         if args.json:
             Path(args.json).write_text(json.dumps(figures, indent=2))
         return 0 if all_same else 1
