@@ -219,3 +219,47 @@ def test_import_replaces_an_earlier_import_unless_told_to_keep_it(course, tmp_pa
     assert target.read_bytes() == _notebook_bytes("first")
     import_submissions(downloads, "perceptron", course)
     assert target.read_bytes() == _notebook_bytes("second")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# One configuration for every command
+
+
+@pytest.mark.slow
+def test_a_user_level_nbgrader_config_is_read_the_same_way_by_every_command(course, tmp_path, monkeypatch, capsys):
+    """Settings in the instructor's own ``~/.jupyter/nbgrader_config.py`` (here: where the gradebook, the autograded
+    notebooks and the feedback live) are seen by generate, autograde, feedback and export alike, since all of them
+    load the configuration with ``course.load_config``; the course's file still wins where it sets something."""
+    from course_utils.instructor.course import load_config
+    from course_utils.instructor.generate import solutions_path
+
+    user = tmp_path / "user_jupyter"
+    user.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    (user / "nbgrader_config.py").write_text(
+        "c = get_config()\n"
+        f"c.CourseDirectory.db_url = 'sqlite:///{elsewhere / 'user_gradebook.db'}'\n"
+        "c.CourseDirectory.autograded_directory = 'graded_by_user_config'\n"
+        "c.CourseDirectory.feedback_directory = 'feedback_by_user_config'\n"
+        "c.Execute.timeout = 7\n")  # the course's own file sets 120: the course wins
+    elsewhere.mkdir()
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(user))
+    config = load_config(course)
+    assert config.CourseDirectory.autograded_directory == "graded_by_user_config"
+    assert config.Execute.timeout == 120
+
+    assert _run(capsys, "generate", "perceptron", "--course-dir", str(course))[0] == 0
+    assert (elsewhere / "user_gradebook.db").is_file() and not (course / "gradebook.db").exists()
+    solution = solutions_path(course) / "perceptron" / "perceptron.ipynb"
+    (course / "submitted" / "alice" / "perceptron").mkdir(parents=True)
+    nbformat.write(nbformat.read(solution, as_version=4), course / "submitted" / "alice" / "perceptron" / "perceptron.ipynb")
+    code, out, err = _run(capsys, "autograde", "perceptron", "--course-dir", str(course), "--no-progress")
+    assert code == 0, out + err
+    assert (course / "graded_by_user_config" / "alice" / "perceptron" / "perceptron.ipynb").is_file()
+    assert not (course / "autograded").exists()
+    code, out, err = _run(capsys, "feedback", "perceptron", "--course-dir", str(course))
+    assert code == 0, out + err
+    assert (course / "feedback_by_user_config" / "alice" / "perceptron" / "perceptron.html").is_file()
+    code, out, err = _run(capsys, "export", "--to", str(tmp_path / "grades.csv"), "--course-dir", str(course))
+    assert code == 0, out + err
+    assert "alice" in (tmp_path / "grades.csv").read_text()
