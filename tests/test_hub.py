@@ -6,7 +6,7 @@ random ports on 127.0.0.1. The instructor's commands run as `nn-course` in the e
 instructor's server; each student acts only through the hub's proxy, with their own API token, on their own
 server's nbgrader endpoints (the ones JupyterLab's Assignments tab calls) and contents API.
 
-It needs `jupyterhub` (the dev extra) and `configurable-http-proxy` (npm), and is skipped without them unless
+It is marked slow (about 1.5 to 2.5 minutes on a busy 2-core machine). It needs `jupyterhub` (the dev extra) and `configurable-http-proxy` (npm), and is skipped without them unless
 NN_COURSE_REQUIRE_HUB=1 (set by .ci/run, which installs both), and bubblewrap for the autograder's sandbox.
 Every process it starts (hub, proxy, three servers) is stopped at the end, and the test checks that none is left.
 """
@@ -22,8 +22,6 @@ import time
 from pathlib import Path
 
 import pytest
-
-pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -243,9 +241,29 @@ def _assignment(listing, status):
     return found[0]
 
 
+def test_without_the_tools_the_test_skips_unless_required(monkeypatch):
+    """No hub or proxy: a skip that says what to install, or a failure where NN_COURSE_REQUIRE_HUB=1 (CI)."""
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.delenv("NN_COURSE_REQUIRE_HUB", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="npm install -g configurable-http-proxy"):
+        _tools()
+    monkeypatch.setenv("NN_COURSE_REQUIRE_HUB", "1")
+    with pytest.raises(pytest.fail.Exception, match="NN_COURSE_REQUIRE_HUB=1 but the hub test needs "
+                                                     "configurable-http-proxy"):
+        _tools()
+
+
+@pytest.mark.slow
 def test_a_class_on_jupyterhub(tmp_path):
     tools = _tools()
-    started = time.monotonic()
+    started = last = time.monotonic()
+    phases = {}
+
+    def phase(name):
+        nonlocal last
+        now = time.monotonic()
+        phases[name] = round(now - last, 1)
+        last = now
     exchange = tmp_path / "exchange"
     exchange.mkdir(mode=0o777)  # the administrator's job on a real hub (a shared volume)
     exchange.chmod(0o777)
@@ -266,13 +284,20 @@ def test_a_class_on_jupyterhub(tmp_path):
     }
     nn_course = [str(BIN / "nn-course")]
     cd = ["--course-dir", str(course)]
-    _run(nn_course + ["generate", "perceptron"] + cd, instructor_env, "nn-course generate")
 
     hub = Hub(tmp_path, tools, hub_env)
+    # The instructor generates perceptron while the hub starts (the servers start after: the formgrader reads it).
+    generate = subprocess.Popen(nn_course + ["generate", "perceptron"] + cd, env=instructor_env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         hub.start()
+        output, _ = generate.communicate(timeout=COMMAND_TIMEOUT)
+        assert generate.returncode == 0, f"nn-course generate failed:\n{output}"
+        phase("hub, generate")
         hub.spawn([INSTRUCTOR, *STUDENTS])
+        assert len(hub.seen) >= 5, hub.seen  # the hub, its proxy and three servers: what must be gone at the end
         tokens = {name: hub.token(name) for name in (INSTRUCTOR, *STUDENTS)}
+        phase("servers")
 
         # Roles: the instructor's server has the formgrader; a student's has the assignment list only.
         response = hub.api("GET", f"/user/{INSTRUCTOR}/formgrader", token=tokens[INSTRUCTOR], allow_redirects=True)
@@ -290,6 +315,7 @@ def test_a_class_on_jupyterhub(tmp_path):
                     "@jupyter/nbgrader:course-list"} <= set(disabled)
             assert "@jupyter/nbgrader:assignment-list" not in disabled
 
+        phase("roles")
         # The instructor releases; the exchange comes from deploy/jupyter/instructor/nbgrader_config.py.
         _run(nn_course + ["release", "perceptron"] + cd, instructor_env, "nn-course release")
 
@@ -319,15 +345,19 @@ def test_a_class_on_jupyterhub(tmp_path):
             submitted = _assignment(listing, "submitted")
             assert len(submitted["submissions"]) == 1 and submitted["submissions"][0]["student_id"] == name
 
+        phase("release, fetch, solve, submit")
         # The instructor collects, grades two at a time, writes and releases the feedback.
         out = _run(nn_course + ["collect", "perceptron"] + cd, instructor_env, "nn-course collect")
         assert "collected 2" in out and "alice: new submission" in out and "bob: new submission" in out
+        phase("collect")
         out = _run(nn_course + ["autograde", "perceptron", "--jobs", "2", "--no-progress"] + cd, instructor_env,
                    "nn-course autograde")
+        phase("autograde")
         _run(nn_course + ["feedback", "perceptron"] + cd, instructor_env, "nn-course feedback")
         out = _run(nn_course + ["release-feedback", "perceptron"] + cd, instructor_env,
                    "nn-course release-feedback")
         assert "released feedback to 2" in out
+        phase("feedback, release-feedback")
 
         from course_utils.instructor.grades import submission_scores
 
@@ -365,12 +395,17 @@ def test_a_class_on_jupyterhub(tmp_path):
             listing = hub.api("GET", f"/user/{name}/assignments", token=token,
                               params={"course_id": COURSE_ID}).json()
             assert {s["student_id"] for a in listing["value"] for s in a.get("submissions", [])} == {name}
-        print(f"\nscores seen in the feedback: {seen}; {time.monotonic() - started:.0f} s")
+        phase("fetch feedback, isolation")
     except BaseException:
         print(hub.log_tail(80))
         raise
     finally:
+        if generate.poll() is None:
+            generate.kill()
+            generate.wait()
         left = hub.stop()
+    phase("stop")
+    print(f"\nscores seen in the feedback: {seen}; {time.monotonic() - started:.0f} s: {phases}")
     assert not left, f"still running after the hub stopped (now killed): {left}"
     import psutil
 
