@@ -142,6 +142,15 @@ def test_the_exchange_comes_from_the_course_config_or_jupyters(course, tmp_path,
     assert exchange_config(course, exchange=tmp_path / "x").Exchange.root == str(tmp_path / "x")
 
 
+def test_a_broken_jupyter_config_is_named(course, tmp_path, monkeypatch, capsys):
+    jupyter = tmp_path / "etc-jupyter"
+    jupyter.mkdir()
+    (jupyter / "nbgrader_config.py").write_text("c = get_config()\nc.Exchange.root = os.environ['NOPE']\n")
+    monkeypatch.setenv("JUPYTER_CONFIG_PATH", str(jupyter))
+    code, _, err = _run(capsys, "collect", "perceptron", "--course-dir", str(course))
+    assert code == 2 and f"cannot read {jupyter / 'nbgrader_config.py'}" in err and "NameError" in err
+
+
 def test_an_exchange_that_cannot_exist_is_refused(released, tmp_path, capsys):
     course, _ = released
     blocker = tmp_path / "a-file"

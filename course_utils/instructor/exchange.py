@@ -66,7 +66,12 @@ def _jupyter_exchange_config():
     merged = Config()
     for folder in reversed(jupyter_config_path()):  # lowest priority first; later merges win
         if os.path.isfile(os.path.join(folder, "nbgrader_config.py")):
-            loaded = PyFileConfigLoader("nbgrader_config.py", path=folder).load_config()
+            try:
+                loaded = PyFileConfigLoader("nbgrader_config.py", path=folder).load_config()
+            except Exception as err:  # noqa: BLE001 - any error in someone's config file is reported the same way
+                raise CourseError(f"cannot read {os.path.join(folder, 'nbgrader_config.py')} (a configuration "
+                                  f"Jupyter reads): {type(err).__name__}: {err}; fix it or pass --exchange "
+                                  "PATH") from None
             if "Exchange" in loaded:
                 merged.Exchange.merge(loaded.Exchange)
     return merged
@@ -291,6 +296,16 @@ def release_feedback(assignment, course_dir=".", exchange=None, students=None):
             app = _exchange_app("ReleaseFeedback", config)
             app.coursedir.assignment_id = assignment
             _run(app, f"release the feedback of {assignment!r}")
+    from nbgrader.utils import notebook_hash
+
+    published = root / config.CourseDirectory.course_id / "feedback"
     for student, names in staged.items():
-        report.done[student] = ", ".join(names)
+        secret = (submitted / student / assignment / "submission_secret.txt").read_text().strip()
+        absent = [name for name in names
+                  if not (published / f"{notebook_hash(secret=secret, notebook_id=name[:-len('.html')])}.html")
+                  .is_file()]
+        if absent:
+            report.problems.append((student, f"nbgrader did not publish {', '.join(absent)} (its log may say why)"))
+        else:
+            report.done[student] = ", ".join(names)
     return report
