@@ -6,8 +6,9 @@ random ports on 127.0.0.1. The instructor's commands run as `nn-course` in the e
 instructor's server; each student acts only through the hub's proxy, with their own API token, on their own
 server's nbgrader endpoints (the ones JupyterLab's Assignments tab calls) and contents API.
 
-It is marked slow (about 1.5 to 2.5 minutes on a busy 2-core machine). It needs `jupyterhub` (the dev extra) and `configurable-http-proxy` (npm), and is skipped without them unless
-NN_COURSE_REQUIRE_HUB=1 (set by .ci/run, which installs both), and bubblewrap for the autograder's sandbox.
+It is marked slow (about 1.5 to 2.5 minutes on a busy 2-core machine). It needs `jupyterhub` (the dev extra) and
+`configurable-http-proxy` (npm), and is skipped without them unless NN_COURSE_REQUIRE_HUB=1 (set by .ci/run, which
+installs both); and bubblewrap for the autograder's sandbox.
 Every process it starts (hub, proxy, three servers) is stopped at the end, and the test checks that none is left.
 """
 import json

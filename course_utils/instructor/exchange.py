@@ -27,9 +27,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .course import CourseError, check_assignment, course_path, load_config
-
-_STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$")  # as nn-course import: it names a folder
+from .course import CourseError, check_assignment, course_path, load_config, run_nbgrader
+from .submissions import _STUDENT_ID  # the ids nn-course import accepts: each names a folder
 _SECRET = re.compile(r"^[0-9a-f]{16,256}$")  # nbgrader writes secrets.token_hex(64)
 
 
@@ -137,16 +136,10 @@ def _exchange_app(kind, config, **attrs):
 
 
 def _run(app, what):
-    """Run an nbgrader exchange app; raise ``CourseError`` with its last log lines if it fails; return its log."""
+    """Run an nbgrader exchange app; raise ``CourseError`` with its log if it fails; return its log."""
     from nbgrader.utils import capture_log
 
-    result = capture_log(app)
-    log = (result.get("log") or "").strip()
-    if not result.get("success", False):
-        error = (result.get("error") or "").strip().splitlines()
-        detail = "\n".join(x for x in (log[-2000:], error[-1] if error else "") if x)
-        raise CourseError(f"nbgrader could not {what}:\n{detail}")
-    return log
+    return run_nbgrader(capture_log(app), what)
 
 
 def _notebooks(folder):
