@@ -10,7 +10,8 @@ On a JupyterHub every user's server sees one shared folder, the *exchange* (``c.
 Students fetch, submit and fetch feedback from JupyterLab's *Assignments* tab (nbgrader's ``assignment_list``
 server extension); the instructor runs ``nn-course release``, ``collect`` and ``release-feedback``, which call
 nbgrader's own exchange classes (``ExchangeFactory``: ``ReleaseAssignment``, ``Collect``, ``ReleaseFeedback``)
-after checking what they need, so that a missing step gets a message saying what to do.
+after checking what they need, so that a missing step gets a message saying what to do. They assume nbgrader's
+default exchange, a folder; another exchange plugin (``c.ExchangeFactory``, e.g. a web service) is not supported.
 
 Where the exchange is: ``--exchange PATH``, else ``c.Exchange.root`` of the course's ``nbgrader_config.py``, else
 the one of an ``nbgrader_config.py`` that Jupyter reads (``jupyter --paths``, e.g. ``/etc/jupyter`` on a hub, where
