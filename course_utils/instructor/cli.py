@@ -10,6 +10,9 @@
     nn-course export [--to grades.csv]               # one row per assignment and student
     nn-course export --to FILE --format canvas|moodle --roster CSV   # a file the LMS's gradebook import accepts
     nn-course site [--fast]                          # the course website in _build/site/ (lectures executed)
+    nn-course release ASSIGNMENT                     # nbgrader's exchange (JupyterHub): publish the student version
+    nn-course collect ASSIGNMENT                     # the students' submissions from the exchange -> submitted/
+    nn-course release-feedback ASSIGNMENT            # feedback/<student>/ASSIGNMENT/*.html -> the exchange
 
 Every subcommand takes ``--course-dir`` (default: the current folder), the folder holding ``nbgrader_config.py``.
 The work is done by nbgrader's own Python API; this module only parses arguments and reports.
@@ -134,6 +137,30 @@ def _cmd_site(args):
     return 0
 
 
+def _cmd_release(args):
+    from .exchange import release_assignment
+
+    print(release_assignment(args.assignment, args.course_dir, exchange=args.exchange, force=args.force))
+    return 0
+
+
+def _cmd_collect(args):
+    from .exchange import collect_submissions
+
+    report = collect_submissions(args.assignment, args.course_dir, exchange=args.exchange,
+                                 students=args.student or None)
+    print(report)
+    return 1 if report.problems else 0
+
+
+def _cmd_release_feedback(args):
+    from .exchange import release_feedback
+
+    report = release_feedback(args.assignment, args.course_dir, exchange=args.exchange, students=args.student or None)
+    print(report)
+    return 1 if report.problems else 0
+
+
 def _positive_int(text):
     """argparse type of counts and limits: a whole number >= 1 (anything else: a message saying so)."""
     try:
@@ -186,7 +213,7 @@ def build_parser():
     only.add_argument("--solutions-only", action="store_true", help="write only the solutions")
     p.set_defaults(func=_cmd_generate)
 
-    p = sub.add_parser("import", aliases=["collect"], parents=[common],
+    p = sub.add_parser("import", parents=[common],
                        help="copy submissions into submitted/<student>/<assignment>/")
     p.add_argument("assignment", metavar="ASSIGNMENT", help=_ASSIGNMENT_HELP)
     p.add_argument("folder", metavar="FOLDER",
@@ -267,6 +294,33 @@ def build_parser():
     p.add_argument("--clean", action="store_true", help="forget the cached executions and rebuild everything")
     p.add_argument("--quiet", "-q", action="store_true", help="do not print Sphinx's progress, only the result")
     p.set_defaults(func=_cmd_site)
+
+    # nbgrader's exchange: the shared folder through which a JupyterHub's users hand assignments back and forth.
+    exchange = argparse.ArgumentParser(add_help=False)
+    exchange.add_argument("--exchange", metavar="PATH", default=None,
+                          help="the exchange folder (default: c.Exchange.root of nbgrader_config.py, the course's or "
+                               "one Jupyter reads, e.g. /etc/jupyter/nbgrader_config.py on a hub)")
+    p = sub.add_parser("release", parents=[common, exchange],
+                       help="publish the student version of an assignment to nbgrader's exchange (students fetch it)")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--force", action="store_true", help="replace an assignment already released")
+    p.set_defaults(func=_cmd_release)
+
+    p = sub.add_parser("collect", parents=[common, exchange],
+                       help="copy the students' latest submissions from the exchange into submitted/",
+                       epilog="Exit status: 0 when every submission in the exchange was collected, 1 when some "
+                              "entries were left out (the report says why), 2 on an error such as nothing to collect.")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--student", action="append", metavar="ID", help="collect only this student (repeatable)")
+    p.set_defaults(func=_cmd_collect)
+
+    p = sub.add_parser("release-feedback", parents=[common, exchange],
+                       help="publish feedback/<student>/ASSIGNMENT/*.html to the exchange, each for its student only",
+                       epilog="Exit status: 0 when every student's feedback was released, 1 when some were left out "
+                              "(e.g. a submission not collected through the exchange; the report says why).")
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
+    p.set_defaults(func=_cmd_release_feedback)
     return parser
 
 
