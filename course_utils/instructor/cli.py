@@ -302,7 +302,7 @@ def build_parser():
                                "one Jupyter reads, e.g. /etc/jupyter/nbgrader_config.py on a hub)")
     p = sub.add_parser("release", parents=[common, exchange],
                        help="publish the student version of an assignment to nbgrader's exchange (students fetch it)")
-    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("assignment", metavar="ASSIGNMENT", help=_ASSIGNMENT_HELP)
     p.add_argument("--force", action="store_true", help="replace an assignment already released")
     p.set_defaults(func=_cmd_release)
 
@@ -310,7 +310,7 @@ def build_parser():
                        help="copy the students' latest submissions from the exchange into submitted/",
                        epilog="Exit status: 0 when every submission in the exchange was collected, 1 when some "
                               "entries were left out (the report says why), 2 on an error such as nothing to collect.")
-    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("assignment", metavar="ASSIGNMENT", help=_ASSIGNMENT_HELP)
     p.add_argument("--student", action="append", metavar="ID", help="collect only this student (repeatable)")
     p.set_defaults(func=_cmd_collect)
 
@@ -318,7 +318,7 @@ def build_parser():
                        help="publish feedback/<student>/ASSIGNMENT/*.html to the exchange, each for its student only",
                        epilog="Exit status: 0 when every student's feedback was released, 1 when some were left out "
                               "(e.g. a submission not collected through the exchange; the report says why).")
-    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("assignment", metavar="ASSIGNMENT", help=_ASSIGNMENT_HELP)
     p.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
     p.set_defaults(func=_cmd_release_feedback)
     return parser

@@ -55,7 +55,12 @@ def load_config(course_dir="."):
     config = Config()
     for folder in [*jupyter_config_path()[::-1], str(root)]:
         if os.path.isfile(os.path.join(folder, CONFIG_FILE)):
-            config.merge(PyFileConfigLoader(CONFIG_FILE, path=folder).load_config())
+            try:
+                config.merge(PyFileConfigLoader(CONFIG_FILE, path=folder).load_config())
+            except Exception as err:  # noqa: BLE001  any error in a config file is reported the same way
+                which = "the course's configuration" if folder == str(root) else "a configuration Jupyter reads"
+                raise CourseError(f"cannot read {os.path.join(folder, CONFIG_FILE)} ({which}): "
+                                  f"{type(err).__name__}: {err}; fix that file") from None
     if "AutogradeApp" in config:  # nbgrader's own compatibility rule (AutogradeApp settings mean Autograde)
         config.Autograde.merge(config.AutogradeApp)
         del config.AutogradeApp

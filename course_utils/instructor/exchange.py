@@ -57,39 +57,15 @@ class ExchangeReport:
         return "\n".join(lines)
 
 
-def _jupyter_exchange_config():
-    """The ``c.Exchange`` settings of the ``nbgrader_config.py`` files Jupyter reads (highest priority wins)."""
-    from jupyter_core.paths import jupyter_config_path
-    from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
-
-    merged = Config()
-    for folder in reversed(jupyter_config_path()):  # lowest priority first; later merges win
-        if os.path.isfile(os.path.join(folder, "nbgrader_config.py")):
-            try:
-                loaded = PyFileConfigLoader("nbgrader_config.py", path=folder).load_config()
-            except Exception as err:  # noqa: BLE001 - any error in someone's config file is reported the same way
-                raise CourseError(f"cannot read {os.path.join(folder, 'nbgrader_config.py')} (a configuration "
-                                  f"Jupyter reads): {type(err).__name__}: {err}; fix it or pass --exchange "
-                                  "PATH") from None
-            if "Exchange" in loaded:
-                merged.Exchange.merge(loaded.Exchange)
-    return merged
-
-
 def exchange_config(course_dir=".", exchange=None):
     """The course's traitlets ``Config`` with the exchange's settings completed (see the module docstring).
 
     exchange: the exchange root folder, overriding every configuration file (``--exchange``).
     Raises ``CourseError`` when no exchange root is configured or the course has no ``course_id``.
     """
-    config = load_config(course_dir)
+    config = load_config(course_dir)  # the course's file, over the nbgrader_config.py files Jupyter reads
     if exchange is not None:
         config.Exchange.root = str(Path(exchange).expanduser().resolve())
-    elif "root" not in config.Exchange:
-        jupyter = _jupyter_exchange_config()
-        jupyter.Exchange.merge(config.Exchange)  # the course's own settings win
-        config.Exchange = jupyter.Exchange
     if "root" not in config.Exchange:
         raise CourseError(
             "no exchange configured: set c.Exchange.root in nbgrader_config.py (on a hub, to the folder that every "
