@@ -15,6 +15,16 @@ class CourseError(Exception):
     """A problem with the instructor's input (a missing folder, an unknown assignment, ...); the message says what to do."""
 
 
+def report_tail(notes, problems):
+    """The closing lines of every command's report: ``(who, what)`` notes, then ``(who, why)`` problems, counted."""
+    lines = []
+    for title, items in (("note(s)", notes), ("problem(s)", problems)):
+        if items:
+            lines.append(f"{len(items)} {title}:")
+            lines += [f"  {who}: {what}" for who, what in items]
+    return lines
+
+
 def ensure_tools_on_path():
     """Put the running interpreter's ``bin`` folder first on ``PATH``.
 

@@ -28,7 +28,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .course import CourseError, check_assignment, course_path, load_config, run_nbgrader
+from .course import CourseError, check_assignment, course_path, load_config, report_tail, run_nbgrader
 from .submissions import _STUDENT_ID  # the ids nn-course import accepts: each names a folder
 _SECRET = re.compile(r"^[0-9a-f]{16,256}$")  # nbgrader writes secrets.token_hex(64)
 
@@ -48,13 +48,7 @@ class ExchangeReport:
     def __str__(self):
         lines = [f"{self.assignment}: {self.action} {len(self.done)} (exchange: {self.exchange})"]
         lines += [f"  {who}: {what}" for who, what in sorted(self.done.items())]
-        if self.notes:
-            lines.append(f"{len(self.notes)} note(s):")
-            lines += [f"  {who}: {what}" for who, what in self.notes]
-        if self.problems:
-            lines.append(f"{len(self.problems)} problem(s):")
-            lines += [f"  {who}: {why}" for who, why in self.problems]
-        return "\n".join(lines)
+        return "\n".join(lines + report_tail(self.notes, self.problems))
 
 
 def exchange_config(course_dir=".", exchange=None):

@@ -39,7 +39,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .course import CourseError, check_assignment, course_path
+from .course import CourseError, check_assignment, course_path, report_tail
 
 _STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$")
 _SKIP_PARTS = {".ipynb_checkpoints", "__MACOSX", "__pycache__"}
@@ -59,13 +59,7 @@ class ImportReport:
     def __str__(self):
         lines = [f"{self.assignment}: imported {len(self.imported)} submission(s)"]
         lines += [f"  {student}: {', '.join(files)}" for student, files in sorted(self.imported.items())]
-        if self.notes:
-            lines.append(f"{len(self.notes)} note(s):")
-            lines += [f"  {who}: {what}" for who, what in self.notes]
-        if self.problems:
-            lines.append(f"{len(self.problems)} problem(s):")
-            lines += [f"  {who}: {why}" for who, why in self.problems]
-        return "\n".join(lines)
+        return "\n".join(lines + report_tail(self.notes, self.problems))
 
 
 def _timestamp(mtime):
