@@ -306,21 +306,20 @@ def build_parser():
     p.add_argument("--force", action="store_true", help="replace an assignment already released")
     p.set_defaults(func=_cmd_release)
 
-    p = sub.add_parser("collect", parents=[common, exchange],
-                       help="copy the students' latest submissions from the exchange into submitted/",
-                       epilog="Exit status: 0 when every submission in the exchange was collected, 1 when some "
-                              "entries were left out (the report says why), 2 on an error such as nothing to collect.")
-    p.add_argument("assignment", metavar="ASSIGNMENT", help=_ASSIGNMENT_HELP)
-    p.add_argument("--student", action="append", metavar="ID", help="collect only this student (repeatable)")
-    p.set_defaults(func=_cmd_collect)
-
-    p = sub.add_parser("release-feedback", parents=[common, exchange],
-                       help="publish feedback/<student>/ASSIGNMENT/*.html to the exchange, each for its student only",
-                       epilog="Exit status: 0 when every student's feedback was released, 1 when some were left out "
-                              "(e.g. a submission not collected through the exchange; the report says why).")
-    p.add_argument("assignment", metavar="ASSIGNMENT", help=_ASSIGNMENT_HELP)
-    p.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
-    p.set_defaults(func=_cmd_release_feedback)
+    per_student = (  # (name, help, epilog, what --student does, handler): the exchange commands that go by student
+        ("collect", "copy the students' latest submissions from the exchange into submitted/",
+         "Exit status: 0 when every submission in the exchange was collected, 1 when some entries were left out (the "
+         "report says why), 2 on an error such as nothing to collect.", "collect only this student", _cmd_collect),
+        ("release-feedback",
+         "publish feedback/<student>/ASSIGNMENT/*.html to the exchange, each for its student only",
+         "Exit status: 0 when every student's feedback was released, 1 when some were left out (e.g. a submission "
+         "not collected through the exchange; the report says why).", "only this student", _cmd_release_feedback),
+    )
+    for name, help_text, epilog, student_help, func in per_student:
+        p = sub.add_parser(name, parents=[common, exchange], help=help_text, epilog=epilog)
+        p.add_argument("assignment", metavar="ASSIGNMENT", help=_ASSIGNMENT_HELP)
+        p.add_argument("--student", action="append", metavar="ID", help=f"{student_help} (repeatable)")
+        p.set_defaults(func=func)
     return parser
 
 

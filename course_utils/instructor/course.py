@@ -6,6 +6,7 @@ root for this course). Its layout is set by that file: ``assignments/source/<nam
 """
 import os
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 CONFIG_FILE = "nbgrader_config.py"
@@ -15,14 +16,25 @@ class CourseError(Exception):
     """A problem with the instructor's input (a missing folder, an unknown assignment, ...); the message says what to do."""
 
 
-def report_tail(notes, problems):
-    """The closing lines of every command's report: ``(who, what)`` notes, then ``(who, why)`` problems, counted."""
-    lines = []
-    for title, items in (("note(s)", notes), ("problem(s)", problems)):
-        if items:
-            lines.append(f"{len(items)} {title}:")
-            lines += [f"  {who}: {what}" for who, what in items]
-    return lines
+@dataclass
+class Report:
+    """What a command did to a class, printable: ``problems`` lists ``(who, why)`` for what was left out, ``notes``
+    lists ``(who, what)`` for what was done on purpose and should be known. Subclasses give ``lines()``."""
+
+    problems: list = field(default_factory=list, kw_only=True)
+    notes: list = field(default_factory=list, kw_only=True)
+
+    def lines(self):
+        """The headline and one line per student done (the subclass's part of ``str(report)``)."""
+        raise NotImplementedError
+
+    def __str__(self):
+        lines = self.lines()
+        for title, items in (("note(s)", self.notes), ("problem(s)", self.problems)):
+            if items:
+                lines.append(f"{len(items)} {title}:")
+                lines += [f"  {who}: {what}" for who, what in items]
+        return "\n".join(lines)
 
 
 def ensure_tools_on_path():

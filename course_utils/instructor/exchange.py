@@ -28,13 +28,13 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .course import CourseError, check_assignment, course_path, load_config, report_tail, run_nbgrader
+from .course import CourseError, Report, check_assignment, course_path, load_config, run_nbgrader
 from .submissions import _STUDENT_ID  # the ids nn-course import accepts: each names a folder
 _SECRET = re.compile(r"^[0-9a-f]{16,256}$")  # nbgrader writes secrets.token_hex(64)
 
 
 @dataclass
-class ExchangeReport:
+class ExchangeReport(Report):
     """What one exchange command did: ``done`` maps a student (or the assignment) to what happened; ``problems``
     lists ``(who, reason)`` for what was left out; ``notes`` lists ``(who, what)`` worth knowing."""
 
@@ -42,13 +42,10 @@ class ExchangeReport:
     assignment: str
     exchange: Path
     done: dict = field(default_factory=dict)
-    problems: list = field(default_factory=list)
-    notes: list = field(default_factory=list)
 
-    def __str__(self):
-        lines = [f"{self.assignment}: {self.action} {len(self.done)} (exchange: {self.exchange})"]
-        lines += [f"  {who}: {what}" for who, what in sorted(self.done.items())]
-        return "\n".join(lines + report_tail(self.notes, self.problems))
+    def lines(self):
+        return [f"{self.assignment}: {self.action} {len(self.done)} (exchange: {self.exchange})"] + \
+            [f"  {who}: {what}" for who, what in sorted(self.done.items())]
 
 
 def exchange_config(course_dir=".", exchange=None):

@@ -39,27 +39,24 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .course import CourseError, check_assignment, course_path, report_tail
+from .course import CourseError, Report, check_assignment, course_path
 
 _STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$")
 _SKIP_PARTS = {".ipynb_checkpoints", "__MACOSX", "__pycache__"}
 
 
 @dataclass
-class ImportReport:
+class ImportReport(Report):
     """What an import did: ``imported`` maps student id to the copied file names; ``problems`` lists
     ``(student or path, reason)`` for every submission or file that was skipped; ``notes`` lists ``(who, what)`` for
     what was done on purpose and should be known (an older resubmission left out, a lateness recorded)."""
 
     assignment: str
     imported: dict = field(default_factory=dict)
-    problems: list = field(default_factory=list)
-    notes: list = field(default_factory=list)
 
-    def __str__(self):
-        lines = [f"{self.assignment}: imported {len(self.imported)} submission(s)"]
-        lines += [f"  {student}: {', '.join(files)}" for student, files in sorted(self.imported.items())]
-        return "\n".join(lines + report_tail(self.notes, self.problems))
+    def lines(self):
+        return [f"{self.assignment}: imported {len(self.imported)} submission(s)"] + \
+            [f"  {student}: {', '.join(files)}" for student, files in sorted(self.imported.items())]
 
 
 def _timestamp(mtime):
