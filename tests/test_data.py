@@ -230,6 +230,7 @@ def test_idx_bytes_is_the_inverse_of_parse_idx():
         data._idx_bytes(np.zeros(3, dtype=np.int32))
 
 
+@pytest.mark.slow  # imports TensorFlow in a fresh process
 def test_keras_reads_its_own_cache(tmp_path):
     """The real Keras, in a fresh process with KERAS_HOME set: it finds Fashion-MNIST in its cache, where this module
     never looks itself, and nothing is downloaded (no network needed)."""

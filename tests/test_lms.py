@@ -440,6 +440,7 @@ def graded(tmp_path_factory):
     return course
 
 
+@pytest.mark.slow  # grades a class first (the module's `graded` course)
 def test_canvas_export_gives_the_same_scores_as_nn_course_export(graded, tmp_path, capsys):
     roster = _canvas_roster(tmp_path / "canvas_grades.csv")
     code, _, _ = _run(capsys, "export", "--to", tmp_path / "grades.csv", "--course-dir", graded)  # nbgrader's CSV
@@ -477,6 +478,7 @@ def test_canvas_export_gives_the_same_scores_as_nn_course_export(graded, tmp_pat
         {s: float(v) for s, v in nbgrader.items() if s in exported}
 
 
+@pytest.mark.slow  # grades a class first (the module's `graded` course)
 def test_moodle_export_fills_the_worksheet(graded, tmp_path, capsys):
     """A worksheet whose site shows the ID number (an identity column after the e-mail) holding the course's ids."""
     header = MOODLE_HEADER[:3] + ["ID number"] + MOODLE_HEADER[3:]
@@ -512,6 +514,7 @@ def test_moodle_export_fills_the_worksheet(graded, tmp_path, capsys):
         "read back, the worksheet gives nbgrader's scores"
 
 
+@pytest.mark.slow  # grades a class first (the module's `graded` course)
 def test_export_refuses_what_the_lms_would_misread(graded, tmp_path, capsys):
     worksheet = _moodle_worksheet(tmp_path / "worksheet.csv", maximum="100.00")
     code, _, err = _run(capsys, "export", "--to", tmp_path / "m.csv", "--format", "moodle", "--roster", worksheet,
