@@ -255,7 +255,7 @@ def test_without_the_tools_the_test_skips_unless_required(monkeypatch):
 
 
 @pytest.mark.slow
-def test_a_class_on_jupyterhub(tmp_path):
+def test_a_class_on_jupyterhub(tmp_path, page, screenshot):
     tools = _tools()
     started = last = time.monotonic()
     phases = {}
@@ -366,7 +366,7 @@ def test_a_class_on_jupyterhub(tmp_path):
         assert gradebook == expected
 
         # Each student fetches their feedback and sees exactly their own score.
-        seen = {}
+        seen, feedback_paths = {}, {}
         for name in STUDENTS:
             user, token = f"/user/{name}", tokens[name]
             listing = hub.api("POST", f"{user}/assignments/fetch_feedback", token=token, data=form).json()
@@ -376,6 +376,7 @@ def test_a_class_on_jupyterhub(tmp_path):
             files = [f for d in folder for f in hub.api("GET", f"{user}/api/contents/{d['path']}",
                                                         token=token).json()["content"]]
             assert [f["name"] for f in files] == ["perceptron.html"], files
+            feedback_paths[name] = files[0]["path"]
             html = hub.api("GET", f"{user}/files/{files[0]['path']}", token=token).text
             score = re.search(r"<h4>perceptron \(Score: ([\d.]+) / ([\d.]+)\)</h4>", html)
             assert score, html[:2000]
@@ -399,6 +400,23 @@ def test_a_class_on_jupyterhub(tmp_path):
                               params={"course_id": COURSE_ID}).json()
             assert {s["student_id"] for a in listing["value"] for s in a.get("submissions", [])} == {name}
         phase("fetch feedback, isolation")
+
+        # What alice sees in a browser: she logs in on the hub's page, opens her feedback, then tries bob's.
+        from playwright.sync_api import expect
+
+        page.goto(f"{hub.url}/hub/login")
+        page.fill("#username_input", "alice")
+        page.fill("#password_input", "any password (the dummy authenticator)")
+        page.click("#login_submit")
+        page.wait_for_url(re.compile(r"/user/alice/"))
+        page.goto(f"{hub.url}/user/alice/files/{feedback_paths['alice']}")
+        expect(page.get_by_role("heading", name=f"perceptron (Score: {expected['alice']:.1f} / ")).to_be_visible()
+        screenshot(page, "alice-feedback", full_page=True)
+        response = page.goto(f"{hub.url}/user/bob/files/{feedback_paths['bob']}")
+        assert response.status == 403, response.status
+        expect(page.get_by_text("403")).to_be_visible()
+        screenshot(page, "alice-asks-for-bobs-feedback")
+        phase("browser")
     except BaseException:
         print(hub.log_tail(80))
         raise
