@@ -75,7 +75,7 @@ def cluster():
                       dashboard_address=None) as local:
         external = start_worker(local.scheduler_address, "external")
         try:
-            with Client(local.scheduler_address) as client:
+            with Client(local.scheduler_address, set_as_default=False) as client:  # autograde must not need it
                 client.wait_for_workers(3, timeout=120)
                 yield {"address": local.scheduler_address, "client": client}
         finally:

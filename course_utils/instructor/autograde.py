@@ -434,7 +434,7 @@ class _DaskGrader:
                                           key=f"nn-course-autograde-{plan.assignment}-{student}-{os.getpid()}-"
                                               f"{time.time_ns()}", pure=False): student
                        for student, folder in plan.found.items()}
-            for future in as_completed(futures):
+            for future in as_completed(futures, loop=self.client.loop):  # not the default client: there may be none
                 student = futures[future]
                 try:
                     outcome = future.result()
