@@ -1,7 +1,7 @@
 """Grade one submission with nbgrader's own autograder, in a scratch course; nothing of the real course is touched.
 
 ``grade_submission(bundle, student, submission, workdir)`` is the whole job. It runs in a forked worker of
-``autograde.py`` on this machine, or on a Dask worker of a cluster (``python -m`` this module, see ``main``): the
+``autograde.py`` on this machine, or in a warm grading process on a Dask worker (``_dask_tasks.py``; ``main``): the
 inputs are plain bytes, so a worker needs no shared filesystem. ``bundle`` (a ``Bundle``) holds what every submission
 of the assignment shares: the configuration, the assignment's source folder and a snapshot of the gradebook;
 ``submission`` is the student's folder, packed with ``pack``.
@@ -358,16 +358,11 @@ def grade_submission(bundle: Bundle, student: str, submission: bytes, workdir: s
             "rows": rows, "findings": [f.to_dict() for f in findings], "autograded": autograded}
 
 
-def main(argv=None) -> int:
-    """``python -m course_utils.instructor._grading_worker JOB_FOLDER``: grade the job in ``JOB_FOLDER/job.pickle``
-    (``(bundle, student, submission)``, written by the instructor's own process) and write ``result.pickle`` there.
-
-    This is how a Dask worker grades (``autograde._grade_on_worker``): in a process of its own, which can be killed
-    with its kernel when it runs past the wall-clock limit, and which dies with the worker that started it.
-    """
+def grade_folder(folder: str) -> None:
+    """Grade the job in ``folder/job.pickle`` (``(bundle, student, submission)``, written by the instructor's own
+    process) in ``folder/work`` and write the outcome to ``folder/result.pickle``."""
     import pickle
 
-    (folder,) = sys.argv[1:] if argv is None else argv
     with open(os.path.join(folder, "job.pickle"), "rb") as fh:
         bundle, student, submission = pickle.load(fh)  # noqa: S301  written by the instructor's process, not a student
     workdir = os.path.join(folder, "work")
@@ -379,6 +374,31 @@ def main(argv=None) -> int:
     with open(os.path.join(folder, "result.pickle.part"), "wb") as fh:
         pickle.dump(result, fh)
     os.replace(os.path.join(folder, "result.pickle.part"), os.path.join(folder, "result.pickle"))
+
+
+def main(argv=None) -> int:
+    """``python -m course_utils.instructor._grading_worker --serve``: a warm grading process (see
+    ``autograde._GradingServer``). It reads job folders, one per line, on stdin, grades each with ``grade_folder``,
+    ends what the job started (a kernel nbclient failed to stop) and answers ``done`` on stdout; it stops at the end
+    of stdin. Imports (about 3 s of nbgrader, nbformat and jsonschema) are paid once, not per submission.
+    """
+    args = sys.argv[1:] if argv is None else argv
+    if args != ["--serve"]:
+        print("usage: python -m course_utils.instructor._grading_worker --serve", file=sys.stderr)
+        return 2
+    answers = os.fdopen(os.dup(1), "w")  # the protocol's own channel; fd 1 goes to the log like fd 2
+    os.dup2(2, 1)
+    import psutil
+
+    for line in sys.stdin:
+        grade_folder(line.rstrip("\n"))
+        for child in psutil.Process().children(recursive=True):
+            try:
+                child.kill()
+            except psutil.Error:
+                pass
+        answers.write("done\n")
+        answers.flush()
     return 0
 
 

@@ -402,6 +402,8 @@ class _DaskGrader:
         except ImportError:
             raise CourseError("--scheduler needs Dask's distributed package: pip install 'nn-course[cluster]' "
                               "(or `pip install distributed`)") from None
+        from ._dask_tasks import GraderPlugin, check_worker
+
         self.plan = plan
         try:
             self.client = Client(address, timeout=self.CONNECT_TIMEOUT, set_as_default=False)
@@ -414,7 +416,8 @@ class _DaskGrader:
             if not workers:
                 raise CourseError(f"the Dask scheduler at {address} has no workers: start some with "
                                   f"`dask worker {address}` on the grading machines")
-            problems = self.client.run(_check_worker, plan.sandbox, asdict(plan.limits))
+            problems = self.client.run(check_worker, plan.sandbox, asdict(plan.limits))
+            self.client.register_plugin(GraderPlugin(), name=GraderPlugin.name)
             bad = {addr: text for addr, text in problems.items() if text}
             if bad:
                 raise CourseError("Dask workers that cannot grade: " + "; ".join(f"{a}: {t}" for a, t in bad.items()))
@@ -425,12 +428,13 @@ class _DaskGrader:
     def results(self):
         from distributed import as_completed
 
+        from ._dask_tasks import grade_on_worker
         from ._grading_worker import pack
 
         plan = self.plan
         try:
             bundle = self.client.scatter(plan.bundle, broadcast=True, hash=False)
-            futures = {self.client.submit(_grade_on_worker, bundle, student, pack(folder), plan.wall_limit,
+            futures = {self.client.submit(grade_on_worker, bundle, student, pack(folder), plan.wall_limit,
                                           key=f"nn-course-autograde-{plan.assignment}-{student}-{os.getpid()}-"
                                               f"{time.time_ns()}", pure=False): student
                        for student, folder in plan.found.items()}
@@ -444,63 +448,6 @@ class _DaskGrader:
                 yield student, outcome
         finally:
             self.client.close()
-
-
-def _check_worker(sandbox: bool, limits: dict) -> str:
-    """Run on every Dask worker before grading: why it cannot grade, or ""."""
-    try:
-        from . import _grading_worker  # noqa: F401  nbgrader and this package are importable
-        from .sandbox import Limits, check_sandbox
-
-        if sandbox:
-            check_sandbox(Limits(**limits))
-    except Exception as exc:  # noqa: BLE001  the message goes back to the instructor
-        return f"{type(exc).__name__}: {exc}"
-    return ""
-
-
-def _grade_on_worker(bundle, student: str, submission: bytes, wall_limit: float) -> dict:
-    """A Dask task: grade one submission in a child process (``python -m ..._grading_worker``) of this worker.
-
-    The child is killed, with its kernel, when it runs past ``wall_limit``; on Linux it also dies with the worker
-    (``PR_SET_PDEATHSIG``), so a worker killed mid-grading leaves nothing running.
-    """
-    import pickle
-    import subprocess
-
-    with tempfile.TemporaryDirectory(prefix=f"nn-course-job-{student}-") as folder:
-        with open(os.path.join(folder, "job.pickle"), "wb") as fh:
-            pickle.dump((bundle, student, submission), fh)
-        cmd = [sys.executable, "-m", "course_utils.instructor._grading_worker", folder]
-        with open(os.path.join(folder, "log.txt"), "wb") as log:
-            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                    preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
-            try:
-                proc.wait(timeout=wall_limit)
-            except subprocess.TimeoutExpired:
-                _kill_descendants(proc.pid)
-                _killpg(proc.pid)
-                proc.wait()
-                return {"failure": "overdue", "exitcode": None}
-            finally:
-                if proc.poll() is None:  # the task was cancelled: take the child with it
-                    _kill_descendants(proc.pid)
-                    _killpg(proc.pid)
-        _kill_descendants(proc.pid)
-        result = os.path.join(folder, "result.pickle")
-        if not os.path.exists(result):
-            with open(os.path.join(folder, "log.txt"), errors="replace") as fh:
-                tail = fh.read()[-2000:]
-            return {"failure": "died", "exitcode": proc.returncode, "error": tail}
-        with open(result, "rb") as fh:
-            return pickle.load(fh)  # noqa: S301  written by our own child process
-
-
-def _die_with_parent() -> None:
-    """In the child, before exec: be killed (SIGKILL) when the process that started it dies (Linux prctl)."""
-    import ctypes
-
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
 
 
 # ----------------------------------------------------------------------------------------------------------------------
