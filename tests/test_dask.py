@@ -175,3 +175,21 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path, capsys):
     assert main(["autograde", ASSIGNMENT, "--course-dir", str(course), "--scheduler", f"tcp://127.0.0.1:{port}",
                  "--no-progress"]) == 2
     assert "could not reach the Dask scheduler" in capsys.readouterr().err
+
+
+def test_a_job_past_the_wall_limit_is_stopped_and_the_next_ones_are_graded(graded, cluster):
+    """The warm grading process that runs over is killed with its kernel; the worker starts a fresh one."""
+    course = graded["cluster"]
+    kit.submit(course, "sleeper", kit.student_notebook(course, sigmoid="import time\ntime.sleep(60)"))
+    summary = autograde(ASSIGNMENT, course_dir=course, students=["sleeper", "correct", "no_bias"],
+                        scheduler=cluster["address"], progress=False, wall_limit=4.0)
+    rows = {r["student"]: r for r in summary.rows}
+    assert (rows["sleeper"]["status"], rows["sleeper"]["reasons"]) == \
+        ("flagged", ["grading took longer than 4 s and was stopped: not graded"])
+    assert not (course / "autograded" / "sleeper").exists()
+    again = autograde(ASSIGNMENT, course_dir=course, students=["correct", "no_bias"], scheduler=cluster["address"],
+                      progress=False)
+    assert [(r["status"], r["score"]) for r in again.rows] == [("graded", 5.0), ("graded", 2.0)]
+    kernels = cluster["client"].run(lambda: [p.pid for p in __import__("psutil").Process().children(recursive=True)
+                                             if "sleep" in " ".join(p.cmdline()) or "ipykernel" in " ".join(p.cmdline())])
+    assert all(not pids for pids in kernels.values()), kernels
