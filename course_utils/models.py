@@ -202,7 +202,11 @@ class _GradientModel:
         builtin = isinstance(optimizer, _BUILTIN_OPTIMIZERS)
         if builtin:
             _check_params_and_grads(self.params, self.params)
-        step = optimizer._update if builtin else optimizer.update
+        if builtin:  # the gradients of a mini-batch are fresh arrays: the optimizer may compute its step in them
+            def step(params, grads, state):
+                return optimizer._update(params, grads, state, scratch_grads=True)
+        else:
+            step = optimizer.update
         n, batch_size = X.shape[0], min(batch_size, X.shape[0])
         X_batch = np.empty((batch_size,) + X.shape[1:], dtype=X.dtype)  # reused by every mini-batch
         t_batch = np.empty((batch_size,) + targets.shape[1:], dtype=targets.dtype)
@@ -214,8 +218,9 @@ class _GradientModel:
             for start in range(0, n, batch_size):
                 batch = order[start:start + batch_size]
                 m = batch.shape[0]
-                Xb = np.take(X, batch, axis=0, out=X_batch[:m])
-                tb = np.take(targets, batch, axis=0, out=t_batch[:m])
+                # mode="clip": the indices are valid, and with out= the default mode="raise" copies through a buffer
+                Xb = np.take(X, batch, axis=0, out=X_batch[:m], mode="clip")
+                tb = np.take(targets, batch, axis=0, out=t_batch[:m], mode="clip")
                 state = step(self.params, self._batch_gradients(Xb, tb, l2), state)
             self._evaluate(X, targets, l2, "", history)
             if validation_data is not None:
@@ -407,13 +412,15 @@ class MLP(_GradientModel):
         """X: (N, D) checked inputs. Returns (scores (N, M), [(input, z, a) of each hidden layer] if keep else None)."""
         a, caches = X, []
         for i in range(1, self.n_layers):
-            z = a @ self.params[f"W{i}"] + self.params[f"b{i}"]
+            z = a @ self.params[f"W{i}"]
+            z += self.params[f"b{i}"]
             a_next = _FAST_ACTIVATIONS[self.hidden_activation][0](z)
             if keep:
                 caches.append((a, z, a_next))
             a = a_next
         L = self.n_layers
-        scores = a @ self.params[f"W{L}"] + self.params[f"b{L}"]
+        scores = a @ self.params[f"W{L}"]
+        scores += self.params[f"b{L}"]
         if keep:
             caches.append((a, None, None))
         return scores, (caches if keep else None)
