@@ -312,6 +312,7 @@ class _GradientModel:
         Returns history {"loss": [...], "accuracy": [...]} (+ "val_loss", "val_accuracy"), one entry per epoch,
         measured on the whole set after the epoch (the loss includes the L2 penalty; no accuracy for linear models).
         """
+        self._check_params()
         X, targets = self._fit_inputs(X, y, l2)  # every check on the data, once per call
         epochs = check_positive_int(epochs, "epochs")
         l2 = check_positive_number(l2, "l2", allow_zero=True)

@@ -345,6 +345,8 @@ def test_linear_models_share_the_checked_entry_points():
     softmax_reg.params["b"] = np.zeros(2)
     with pytest.raises(ValueError, match=r"params\['b'\] has shape \(2,\) but params\['W'\] has 3 columns"):
         softmax_reg.loss(XOR_X, np.array([0, 1, 2, 0]))
+    with pytest.raises(ValueError, match=r"params\['b'\] has shape \(2,\)"):  # before training starts
+        softmax_reg.fit(XOR_X, np.array([0, 1, 2, 0]), verbose=False)
     mlp = MLP([2, 3, 1])
     mlp.params["W2"] = [[1.0], [2.0], [3.0]]
     with pytest.raises(TypeError, match=r"params\['W2'\] must be a NumPy array of numbers; got list"):
