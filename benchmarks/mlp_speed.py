@@ -12,12 +12,18 @@ of 128 with plain SGD (learning rate 0.1) over the 60,000 training images, timed
   the one forward pass over the training set (in chunks of 1024 rows, as ``fit`` does) with which ``fit`` records ``history["loss"]`` and
   ``history["accuracy"]`` after every epoch ("bare + eval": the arithmetic ``fit`` really does).
 
-Each timing is the best of ``--repeat`` runs (a busy machine only ever adds time). Prints seconds per epoch, the
+Each timing is the best of ``--repeat`` runs (a busy machine only ever adds time), and the runs are interleaved: round
+r times every implementation once before round r + 1 starts, so that a burst of load from other processes hits them
+alike instead of one implementation's whole series. Prints the load average before and after, seconds per epoch, the
 ratios, and the test accuracy each NumPy model reaches after the epoch (float64 and float32 should agree).
+``--threads N`` caps the BLAS threads (threadpoolctl) and TensorFlow's intra-op threads; ``--cpu-time`` measures
+process CPU time instead of wall time (with ``--threads 1``: the work, nearly independent of other load; not for
+Keras, whose idle threads spin).
 
     python benchmarks/mlp_speed.py              # full MNIST, 3 repeats: a few minutes on 2 cores
     python benchmarks/mlp_speed.py --quick      # 10,000 images, 1 repeat
     python benchmarks/mlp_speed.py --no-keras   # without TensorFlow
+    python benchmarks/mlp_speed.py --no-keras --threads 1 --cpu-time --repeat 5   # ratios on a loaded machine
 
 To time another version of ``course_utils`` (the code before issue 14, say), put its folder on ``PYTHONPATH``.
 MNIST is read with ``course_utils.data.load_mnist`` (offline: set ``NN_COURSE_DATA``). Not part of the test suite.
@@ -43,25 +49,23 @@ ARCHITECTURES = ([784, 256, 10], [784, 512, 512, 10])
 BATCH_SIZE, LEARNING_RATE, SEED = 128, 0.1, 0
 
 
-def best_time(function, repeat):
-    """Return (the smallest wall time in seconds of ``repeat`` calls of function(), the last call's result)."""
-    best, result = np.inf, None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        best = min(best, time.perf_counter() - start)
-    return best, result
+CLOCK = time.perf_counter  # --cpu-time: time.process_time
 
 
-def time_mlp(sizes, X, y, dtype, repeat):
-    """Seconds for one epoch of ``MLP.fit``; returns (seconds, model after the last run)."""
-    def run():
-        kwargs = {} if dtype == "float64" else {"dtype": dtype}  # float64 also works with the code before issue 14
-        model = MLP(sizes, hidden_activation="relu", output="softmax", seed=SEED, **kwargs)
-        model.fit(X, y, epochs=1, batch_size=BATCH_SIZE, optimizer="sgd", learning_rate=LEARNING_RATE, seed=SEED,
-                  verbose=False)
-        return model
-    return best_time(run, repeat)
+def timed(function):
+    """Return (the seconds one call of function() took on CLOCK, its result)."""
+    start = CLOCK()
+    result = function()
+    return CLOCK() - start, result
+
+
+def mlp_run(sizes, X, y, dtype):
+    """One epoch of ``MLP.fit`` from a fresh seeded model; returns the model."""
+    kwargs = {} if dtype == "float64" else {"dtype": dtype}  # float64 also works with the code before issue 14
+    model = MLP(sizes, hidden_activation="relu", output="softmax", seed=SEED, **kwargs)
+    model.fit(X, y, epochs=1, batch_size=BATCH_SIZE, optimizer="sgd", learning_rate=LEARNING_RATE, seed=SEED,
+              verbose=False)
+    return model
 
 
 def bare_epoch(params, X, Y, rng, evaluate):
@@ -99,28 +103,48 @@ def bare_epoch(params, X, Y, rng, evaluate):
     return None
 
 
-def time_bare(sizes, X, Y, dtype, repeat, evaluate):
-    def run():
-        params = [p.astype(dtype) for p in MLP(sizes, "relu", "softmax", seed=SEED).params.values()]
-        bare_epoch(params, X.astype(dtype, copy=False), Y.astype(dtype, copy=False), np.random.default_rng(SEED),
-                   evaluate)
-    return best_time(run, repeat)[0]
+def bare_run(sizes, X, Y, dtype, evaluate):
+    """One epoch of the bare loop from the seeded model's weights (converting X and Y to dtype, as fit does)."""
+    params = [p.astype(dtype) for p in MLP(sizes, "relu", "softmax", seed=SEED).params.values()]
+    bare_epoch(params, X.astype(dtype, copy=False), Y.astype(dtype, copy=False), np.random.default_rng(SEED),
+               evaluate)
 
 
-def time_keras(sizes, n, repeat):
-    """Seconds per Keras epoch, measured in a child process: TensorFlow's thread pools keep spinning after ``fit``
-    and would slow down every NumPy timing that came after them in this process."""
-    command = [sys.executable, __file__, "--keras-worker", ",".join(map(str, sizes)), str(n), str(repeat)]
-    return float(subprocess.run(command, check=True, capture_output=True, text=True).stdout.split()[-1])
+class KerasEpochs:
+    """A child process that builds the Keras network, compiles and traces it with a first epoch, then times one more
+    epoch for each call. A child, because TensorFlow's thread pools keep spinning after ``fit`` and would slow down
+    the NumPy timings of this process; a lasting one, so that its epochs interleave with the NumPy runs."""
+
+    def __init__(self, sizes, n, threads):
+        command = [sys.executable, __file__, "--keras-worker", ",".join(map(str, sizes)), str(n), str(threads or 0)]
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self._read()  # "ready" once compiled and traced
+
+    def _read(self):
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the Keras worker exited with code {self.process.wait()}; see its messages above.")
+        return line
+
+    def __call__(self):
+        self.process.stdin.write("epoch\n")
+        self.process.stdin.flush()
+        return float(self._read())
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait()
 
 
-def keras_worker(sizes, n, repeat):
+def keras_worker(sizes, n, threads):
     from course_utils.tf_utils import quiet_tensorflow
 
     (x_train, y_train), _ = load_mnist()
     X, y = x_train[:n].reshape(n, -1).astype(np.float64) / 255.0, y_train[:n].astype(np.int64)
 
-    _, keras = quiet_tensorflow()
+    tf, keras = quiet_tensorflow()
+    if threads:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
     keras.utils.set_random_seed(SEED)
     model = keras.Sequential([keras.Input(shape=(sizes[0],))]
                              + [keras.layers.Dense(units, activation="relu") for units in sizes[1:-1]]
@@ -132,7 +156,9 @@ def keras_worker(sizes, n, repeat):
     def run():
         model.fit(X32, y, epochs=1, batch_size=BATCH_SIZE, shuffle=True, verbose=0)
     run()  # tracing and compiling
-    print(best_time(run, repeat)[0])
+    print("ready", flush=True)
+    for _ in sys.stdin:  # one epoch per line
+        print(timed(run)[0], flush=True)
 
 
 def main(argv=None):
@@ -142,11 +168,20 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=None, help="runs per timing, best kept (default 3; 1 with --quick)")
     parser.add_argument("--no-keras", action="store_true", help="skip Keras (no TensorFlow import)")
     parser.add_argument("--no-float32", action="store_true", help="skip MLP(dtype='float32') (e.g. for older code)")
-    parser.add_argument("--keras-worker", nargs=3, help=argparse.SUPPRESS)  # sizes, images, repeat (internal)
+    parser.add_argument("--threads", type=int, default=None, help="BLAS (and TensorFlow intra-op) threads "
+                        "(default: the libraries' own choice, one per core)")
+    parser.add_argument("--cpu-time", action="store_true", help="time process CPU time instead of wall time")
+    parser.add_argument("--keras-worker", nargs=3, help=argparse.SUPPRESS)  # sizes, images, threads (internal)
     args = parser.parse_args(argv)
+    global CLOCK
+    CLOCK = time.process_time if args.cpu_time else time.perf_counter
     if args.keras_worker:
-        sizes, n, repeat = args.keras_worker
-        return keras_worker([int(size) for size in sizes.split(",")], int(n), int(repeat))
+        sizes, n, threads = args.keras_worker
+        return keras_worker([int(size) for size in sizes.split(",")], int(n), int(threads))
+    if args.threads:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.threads)
     n = args.images or (10_000 if args.quick else 60_000)
     repeat = args.repeat or (1 if args.quick else 3)
 
@@ -156,20 +191,31 @@ def main(argv=None):
     Y = np.eye(10)[y]
     X_test = x_test.reshape(len(x_test), -1).astype(np.float64) / 255.0
     print(f"course_utils from {Path(course_utils.__file__).parent}")
-    print(f"MNIST: {n} training images, batch {BATCH_SIZE}, SGD lr {LEARNING_RATE}, 1 epoch, best of {repeat}")
+    print(f"MNIST: {n} training images, batch {BATCH_SIZE}, SGD lr {LEARNING_RATE}, 1 epoch, best of {repeat} "
+          f"interleaved runs, {'CPU' if args.cpu_time else 'wall'} time, "
+          f"{args.threads or 'default'} threads; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 
     for sizes in ARCHITECTURES:
         name = "-".join(map(str, sizes))
-        times, accuracy = {}, {}
+        runs = {}  # label: function timed once per round
         for dtype in ("float64",) + (() if args.no_float32 else ("float32",)):
-            times[f"MLP.fit {dtype}"], model = time_mlp(sizes, X, y, dtype, repeat)
-            accuracy[dtype] = float(np.mean(model.predict(X_test) == y_test))
-        if not args.no_keras:
-            times["Keras float32"] = time_keras(sizes, n, repeat)
+            runs[f"MLP.fit {dtype}"] = lambda dtype=dtype: mlp_run(sizes, X, y, dtype)
+        keras = None if args.no_keras else KerasEpochs(sizes, n, args.threads)
+        if keras:
+            runs["Keras float32"] = None  # timed inside the worker
         for dtype in ("float64", "float32"):
-            times[f"bare loop {dtype}"] = time_bare(sizes, X, Y, dtype, repeat, evaluate=False)
-            times[f"bare + eval {dtype}"] = time_bare(sizes, X, Y, dtype, repeat, evaluate=True)
-        print(f"\n{name}")
+            runs[f"bare loop {dtype}"] = lambda dtype=dtype: bare_run(sizes, X, Y, dtype, evaluate=False)
+            runs[f"bare + eval {dtype}"] = lambda dtype=dtype: bare_run(sizes, X, Y, dtype, evaluate=True)
+        times, accuracy = {label: np.inf for label in runs}, {}
+        for _ in range(repeat):
+            for label, run in runs.items():
+                seconds, result = (keras(), None) if run is None else timed(run)
+                times[label] = min(times[label], seconds)
+                if label.startswith("MLP.fit"):
+                    accuracy[label.split()[-1]] = float(np.mean(result.predict(X_test) == y_test))
+        if keras:
+            keras.close()
+        print(f"\n{name} (load average now {os.getloadavg()[0]:.2f})")
         print("| implementation | seconds per epoch | / bare loop (same dtype) | / bare + eval (same dtype) |")
         print("| --- | --- | --- | --- |")
         for label, seconds in times.items():

@@ -22,7 +22,6 @@ from . import losses
 from ._validation import (as_float_array, as_labels, check_finite, check_positive_int, check_positive_number,
                           check_rows)
 from .activations import sigmoid, softmax, step
-from .layers import affine_activation_backward, affine_activation_forward, affine_backward, affine_forward
 from .optim import SGD, Adam, Momentum, RMSprop, _check_params_and_grads, get_optimizer
 
 _BUILTIN_OPTIMIZERS = (SGD, Momentum, RMSprop, Adam)
@@ -110,11 +109,16 @@ class Perceptron:
 
 
 class _GradientModel:
-    """What LogisticRegression, SoftmaxRegression and MLP share: predictions, the loss head, L2 and ``fit``.
+    """What LogisticRegression, SoftmaxRegression and MLP share: loss, predictions, the loss head, L2 and ``fit``.
 
-    A subclass sets ``self.params``, ``self.n_features`` and ``self.output`` ("sigmoid", "softmax" or "linear"),
-    and implements ``loss(X, y=None, l2=0.0)``.
+    A subclass sets ``self.params``, ``self.n_features``, ``self.output`` ("sigmoid", "softmax" or "linear"),
+    ``self._layers`` (the (weight, bias) names of params, input layer first), ``self.dtype`` and, with more than one
+    layer, ``self.hidden_activation``. ``loss`` and ``fit`` check their inputs once, then run unchecked internal
+    versions of the forward and backward passes (``_forward``, ``_loss_and_gradients``) with the arithmetic of
+    ``course_utils.layers`` and ``losses``.
     """
+
+    dtype = np.dtype(np.float64)
 
     def _data_loss(self, scores, y):
         """Mean loss of the scores (N, M) against y, and d loss / d scores."""
@@ -123,18 +127,6 @@ class _GradientModel:
         if self.output == "softmax":
             return losses.softmax_cross_entropy(scores, y)
         return losses.mse(scores, y)
-
-    def _add_l2(self, loss, grads, l2):
-        """Add the penalty ``l2 / 2 * sum(W**2)`` over the weight matrices (keys starting with "W") to loss and grads.
-
-        Returns (loss, grads) with grads in the order of params.
-        """
-        l2 = check_positive_number(l2, "l2", allow_zero=True)
-        for name, value in self.params.items():
-            if name.startswith("W") and l2 > 0:
-                loss += 0.5 * l2 * float(np.sum(value ** 2))
-                grads[name] = grads[name] + l2 * value
-        return loss, {name: grads[name] for name in self.params}  # in the order of params
 
     def predict_proba(self, X):
         """X: (N, D) inputs. Returns (N,) probabilities of class 1 (sigmoid output) or (N, K) class probabilities."""
@@ -154,27 +146,158 @@ class _GradientModel:
             return np.argmax(scores, axis=1)
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
-    def _accuracy(self, X, y):
+    def loss(self, X, y=None, l2=0.0):
+        """Forward pass, and the backward pass when y is given.
+
+        X: (N, D) inputs, one example per row. y: None, or targets: (N,) labels 0/1 (sigmoid), (N,) labels in
+        0..K-1 or (N, K) one-hot (softmax), (N,) or (N, M) values (linear). l2: weight of the L2 penalty.
+        Returns the scores (N, M) (the output layer's pre-activation z; logits for sigmoid/softmax) when y is
+        None, else (loss, grads): the mean loss (+ l2 / 2 sum W**2) and a dict with the shapes of params.
+        """
+        X = self._check_X(X)
+        self._check_params()
+        if y is None:
+            return self._forward(X)[0]
+        l2 = check_positive_number(l2, "l2", allow_zero=True)
+        return self._loss_and_gradients(X, self._targets(y, X.shape[0]), l2)
+
+    def _check_params(self):
+        """Raise a clear error if params (set or changed by hand) no longer fit the layers: (fan_in, fan_out) and
+        (fan_out,) arrays of numbers that chain from n_features."""
+        fan_in = self.n_features
+        for W, b in self._layers:
+            for name in (W, b):
+                if name not in self.params:
+                    needed = [n for pair in self._layers for n in pair]
+                    raise KeyError(f"params has no {name!r}; the model needs {needed}.")
+                value = self.params[name]
+                if not isinstance(value, np.ndarray) or not np.issubdtype(value.dtype, np.number):
+                    raise TypeError(f"params[{name!r}] must be a NumPy array of numbers; got {type(value).__name__}"
+                                    f"{' of dtype ' + str(value.dtype) if isinstance(value, np.ndarray) else ''}.")
+            shape_W, shape_b = self.params[W].shape, self.params[b].shape
+            if len(shape_W) != 2 or shape_W[0] != fan_in:
+                raise ValueError(f"params[{W!r}] has shape {shape_W}; expected ({fan_in}, M): one row per input of "
+                                 "the layer.")
+            if shape_b != shape_W[1:]:
+                raise ValueError(f"params[{b!r}] has shape {shape_b} but params[{W!r}] has {shape_W[1]} columns; "
+                                 f"expected ({shape_W[1]},).")
+            fan_in = shape_W[1]
+
+    # What follows runs on checked arrays of the model's dtype: the public methods above and fit check their
+    # inputs once, then call these in their inner loops.
+    def _check_X(self, X):
+        return _check_X(X, self.n_features, self.dtype)
+
+    def _n_outputs(self):
+        return self.params[self._layers[-1][0]].shape[1]
+
+    def _targets(self, y, n):
+        """Check the targets y of n examples (with the loss head's messages); return them as (N, M) model-dtype rows.
+
+        sigmoid: 0/1 labels as an (N, 1) column; softmax: one-hot (N, K) rows; linear: the (N, M) targets.
+        """
+        self._data_loss(np.zeros((n, self._n_outputs())), y)  # raises what the loss would raise on bad y
+        if self.output == "sigmoid":
+            return _binary_labels(y, n).astype(self.dtype).reshape(-1, 1)
         y = np.asarray(y)
-        labels = np.argmax(y, axis=1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(-1)
-        return float(np.mean(self.predict(X) == labels))
+        if self.output == "softmax" and y.ndim == 1:
+            targets = np.zeros((n, self._n_outputs()), dtype=self.dtype)
+            targets[np.arange(n), as_labels(y)] = 1.0
+            return targets
+        return np.asarray(y, dtype=self.dtype).reshape(n, -1)
 
     def _fit_inputs(self, X, y, l2):
-        """Check X: (N, D) and its targets once (they fail now, not mid-training); return them ready for training."""
-        X, y = _check_X(X, self.n_features), np.asarray(y)
-        if y.ndim == 0 or y.shape[0] != X.shape[0]:
-            raise ValueError(f"y has shape {y.shape} but X has {X.shape[0]} examples; expected one target per row of X.")
-        self.loss(X, y, l2=l2)  # bad targets or l2 raise here
-        return X, y
+        X = self._check_X(X)
+        y_arr = np.asarray(y)
+        if y_arr.ndim == 0 or y_arr.shape[0] != X.shape[0]:
+            raise ValueError(f"y has shape {y_arr.shape} but X has {X.shape[0]} examples; "
+                             "expected one target per row of X.")
+        check_positive_number(l2, "l2", allow_zero=True)
+        return X, self._targets(y, X.shape[0])
 
-    def _batch_gradients(self, X, y, l2):
-        """The gradients of one mini-batch of the arrays returned by ``_fit_inputs``."""
-        return self.loss(X, y, l2=l2)[1]
+    def _forward(self, X, keep=False):
+        """X: (N, D) checked inputs. Returns (scores (N, M), [(input, z, a) of each hidden layer] if keep else None)."""
+        a, caches = X, []
+        for W, b in self._layers[:-1]:
+            z = a @ self.params[W]
+            z += self.params[b]
+            a_next = _FAST_ACTIVATIONS[self.hidden_activation][0](z)
+            if keep:
+                caches.append((a, z, a_next))
+            a = a_next
+        W, b = self._layers[-1]
+        scores = a @ self.params[W]
+        scores += self.params[b]
+        if keep:
+            caches.append((a, None, None))
+        return scores, (caches if keep else None)
 
-    def _evaluate(self, X, y, l2, prefix, history):
-        history.setdefault(prefix + "loss", []).append(self.loss(X, y, l2=l2)[0])
+    def _head(self, scores, targets, with_loss):
+        """The output head on checked (N, M) targets: (mean loss or None, d loss / d scores).
+
+        The formulas of losses.sigmoid_cross_entropy, softmax_cross_entropy and mse, kept in the model's dtype.
+        """
+        n = scores.shape[0]
+        check_finite(scores, "y_hat" if self.output == "linear" else "logits", losses._DIVERGED)
+        if self.output == "softmax":
+            shifted = scores - scores.max(axis=1, keepdims=True)
+            log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+            loss = float(-np.sum(targets * log_probs) / n) if with_loss else None
+            return loss, (np.exp(log_probs) - targets) / n
+        if self.output == "sigmoid":
+            loss = None
+            if with_loss:
+                loss = float(np.mean(np.maximum(scores, 0.0) - scores * targets
+                                     + np.log1p(np.exp(-np.abs(scores)))))
+            return loss, (_sigmoid_fast(scores) - targets) / n
+        diff = scores - targets
+        return (float(np.mean(diff ** 2)) if with_loss else None), 2.0 * diff / diff.size
+
+    def _penalty(self, l2):
+        """The L2 penalty ``l2 / 2 * sum(W**2)`` over the weight matrices (not the biases), added layer by layer."""
+        return sum(0.5 * l2 * float(np.sum(self.params[W] ** 2)) for W, _ in self._layers)
+
+    def _loss_and_gradients(self, X, targets, l2, with_loss=True):
+        """Forward and backward pass on checked arrays. Returns (loss or None, grads in the order of params).
+
+        The input gradient of the first layer is not computed: nothing needs it.
+        """
+        scores, caches = self._forward(X, keep=True)
+        loss, dz = self._head(scores, targets, with_loss)
+        grads = {}
+        for i in range(len(self._layers) - 1, -1, -1):
+            W, b = self._layers[i]
+            grads[W], grads[b] = caches[i][0].T @ dz, dz.sum(axis=0)
+            if l2 > 0:
+                grads[W] += l2 * self.params[W]
+            if i > 0:
+                _, z, a = caches[i - 1]
+                dz = _FAST_ACTIVATIONS[self.hidden_activation][1](dz @ self.params[W].T, z, a)
+        if with_loss and l2 > 0:
+            loss = loss + self._penalty(l2)
+        return loss, {name: grads[name] for name in self.params}
+
+    def _batch_gradients(self, X, targets, l2):
+        return self._loss_and_gradients(X, targets, l2, with_loss=False)[1]
+
+    def _evaluate(self, X, targets, l2, prefix, history, chunk=1024):
+        """Loss (+ penalty) and accuracy on the whole set, from one forward pass in chunks of rows.
+
+        Chunks keep the hidden activations in the CPU's cache (a (60000, 512) float64 array is 245 MB); the loss is
+        the mean over the set, summed chunk by chunk.
+        """
+        n, total, correct = X.shape[0], 0.0, 0
+        for start in range(0, n, chunk):
+            scores, rows = self._forward(X[start:start + chunk])[0], targets[start:start + chunk]
+            total += self._head(scores, rows, True)[0] * scores.shape[0]
+            if self.output == "softmax":
+                correct += int(np.count_nonzero(np.argmax(scores, axis=1) == np.argmax(rows, axis=1)))
+            elif self.output == "sigmoid":
+                correct += int(np.count_nonzero((scores[:, 0] >= 0) == (rows[:, 0] == 1)))
+        loss = total / n
+        history.setdefault(prefix + "loss", []).append(loss + self._penalty(l2) if l2 > 0 else loss)
         if self.output != "linear":
-            history.setdefault(prefix + "accuracy", []).append(self._accuracy(X, y))
+            history.setdefault(prefix + "accuracy", []).append(correct / n)
 
     def fit(self, X, y, epochs=100, batch_size=None, optimizer="sgd", learning_rate=None, l2=0.0,
             validation_data=None, seed=0, verbose=True):
@@ -189,6 +312,7 @@ class _GradientModel:
         Returns history {"loss": [...], "accuracy": [...]} (+ "val_loss", "val_accuracy"), one entry per epoch,
         measured on the whole set after the epoch (the loss includes the L2 penalty; no accuracy for linear models).
         """
+        self._check_params()
         X, targets = self._fit_inputs(X, y, l2)  # every check on the data, once per call
         epochs = check_positive_int(epochs, "epochs")
         l2 = check_positive_number(l2, "l2", allow_zero=True)
@@ -199,10 +323,15 @@ class _GradientModel:
                 raise TypeError("validation_data must be a pair (X_val, y_val).")
             X_val, y_val = self._fit_inputs(*validation_data, 0.0)
         # A built-in optimizer checks params once here and then steps unchecked; any other object gets its update.
+        # The gradients of a mini-batch are fresh arrays: a built-in optimizer may compute its step in them.
         builtin = isinstance(optimizer, _BUILTIN_OPTIMIZERS)
         if builtin:
             _check_params_and_grads(self.params, self.params)
-        step = optimizer._update if builtin else optimizer.update
+
+            def step(params, grads, state):
+                return optimizer._update(params, grads, state, scratch_grads=True)
+        else:
+            step = optimizer.update
         n, batch_size = X.shape[0], min(batch_size, X.shape[0])
         X_batch = np.empty((batch_size,) + X.shape[1:], dtype=X.dtype)  # reused by every mini-batch
         t_batch = np.empty((batch_size,) + targets.shape[1:], dtype=targets.dtype)
@@ -214,8 +343,9 @@ class _GradientModel:
             for start in range(0, n, batch_size):
                 batch = order[start:start + batch_size]
                 m = batch.shape[0]
-                Xb = np.take(X, batch, axis=0, out=X_batch[:m])
-                tb = np.take(targets, batch, axis=0, out=t_batch[:m])
+                # mode="clip": the indices are valid, and with out= the default mode="raise" copies through a buffer
+                Xb = np.take(X, batch, axis=0, out=X_batch[:m], mode="clip")
+                tb = np.take(targets, batch, axis=0, out=t_batch[:m], mode="clip")
                 state = step(self.params, self._batch_gradients(Xb, tb, l2), state)
             self._evaluate(X, targets, l2, "", history)
             if validation_data is not None:
@@ -227,22 +357,14 @@ class _GradientModel:
 
 
 class _LinearModel(_GradientModel):
-    """One affine layer, ``scores = X @ W + b``, under the output head of the subclass (sigmoid or softmax)."""
+    """One affine layer, ``scores = X @ W + b``, under the output head of the subclass (sigmoid or softmax).
 
-    def loss(self, X, y=None, l2=0.0):
-        """X: (N, D) inputs; y: (N,) labels (0/1 for sigmoid; 0..K-1 or (N, K) one-hot for softmax), or None.
+    ``loss(X, y=None, l2=0.0)``: X: (N, D) inputs; y: (N,) labels (0/1 for sigmoid; 0..K-1 or (N, K) one-hot for
+    softmax), or None. Returns the scores (N, M) (logits; M = 1 for sigmoid, K for softmax) when y is None, else
+    (loss, grads) with loss the mean cross-entropy (+ L2 penalty) and grads {"W": (D, M), "b": (M,)}.
+    """
 
-        Returns the scores (N, M) (logits; M = 1 for sigmoid, K for softmax) when y is None, else (loss, grads) with
-        loss the mean cross-entropy (+ L2 penalty) and grads {"W": (D, M), "b": (M,)}.
-        """
-        X = _check_X(X, self.n_features)
-        scores, cache = affine_forward(X, self.params["W"], self.params["b"])
-        if y is None:
-            return scores
-        loss, dscores = self._data_loss(scores, y)
-        _, dW, db = affine_backward(dscores, cache)
-        return self._add_l2(loss, {"W": dW, "b": db}, l2)
-
+    _layers = (("W", "b"),)
 
 class LogisticRegression(_LinearModel):
     """Logistic regression: ``P(y = 1 | x) = sigmoid(x @ W + b)``, trained on the binary cross-entropy.
@@ -350,6 +472,7 @@ class MLP(_GradientModel):
         self.hidden_activation, self.output, self.seed = hidden_activation, output, seed
         self.dtype = np.dtype(dtype)
         self.n_features, self.n_layers = self.layer_sizes[0], len(self.layer_sizes) - 1
+        self._layers = [(f"W{i}", f"b{i}") for i in range(1, self.n_layers + 1)]
         rng = np.random.default_rng(seed)
         self.params = {}
         for i, (fan_in, fan_out) in enumerate(zip(self.layer_sizes[:-1], self.layer_sizes[1:]), start=1):
@@ -359,132 +482,6 @@ class MLP(_GradientModel):
                 limit = np.sqrt(6.0 / (fan_in + fan_out))
                 W = rng.uniform(-limit, limit, size=(fan_in, fan_out))
             self.params[f"W{i}"], self.params[f"b{i}"] = W.astype(self.dtype, copy=False), np.zeros(fan_out, self.dtype)
-
-    def loss(self, X, y=None, l2=0.0):
-        """Forward pass, and the backward pass when y is given.
-
-        X: (N, D) inputs, one example per row. y: None, or targets: (N,) labels 0/1 (sigmoid), (N,) labels in
-        0..K-1 or (N, K) one-hot (softmax), (N,) or (N, M) values (linear). l2: weight of the L2 penalty.
-        Returns the scores (N, M) (the output layer's pre-activation z; logits for sigmoid/softmax) when y is
-        None, else (loss, grads): the mean loss (+ l2 / 2 sum W**2) and a dict with the shapes of params.
-        """
-        X = self._check_X(X)
-        if y is None:
-            return self._forward(X)[0]
-        l2 = check_positive_number(l2, "l2", allow_zero=True)
-        return self._loss_and_gradients(X, self._targets(y, X.shape[0]), l2)
-
-    # What follows runs on checked arrays of the model's dtype: the public methods above and fit check their
-    # inputs once, then call these in their inner loops.
-    def _check_X(self, X):
-        return _check_X(X, self.n_features, self.dtype)
-
-    def _targets(self, y, n):
-        """Check the targets y of n examples (with the loss head's messages); return them as (N, M) model-dtype rows.
-
-        sigmoid: 0/1 labels as an (N, 1) column; softmax: one-hot (N, K) rows; linear: the (N, M) targets.
-        """
-        self._data_loss(np.zeros((n, self.layer_sizes[-1])), y)  # raises what the loss would raise on bad y
-        if self.output == "sigmoid":
-            return _binary_labels(y, n).astype(self.dtype).reshape(-1, 1)
-        y = np.asarray(y)
-        if self.output == "softmax" and y.ndim == 1:
-            targets = np.zeros((n, self.layer_sizes[-1]), dtype=self.dtype)
-            targets[np.arange(n), as_labels(y)] = 1.0
-            return targets
-        return np.asarray(y, dtype=self.dtype).reshape(n, -1)
-
-    def _fit_inputs(self, X, y, l2):
-        X = self._check_X(X)
-        y_arr = np.asarray(y)
-        if y_arr.ndim == 0 or y_arr.shape[0] != X.shape[0]:
-            raise ValueError(f"y has shape {y_arr.shape} but X has {X.shape[0]} examples; "
-                             "expected one target per row of X.")
-        check_positive_number(l2, "l2", allow_zero=True)
-        return X, self._targets(y, X.shape[0])
-
-    def _forward(self, X, keep=False):
-        """X: (N, D) checked inputs. Returns (scores (N, M), [(input, z, a) of each hidden layer] if keep else None)."""
-        a, caches = X, []
-        for i in range(1, self.n_layers):
-            z = a @ self.params[f"W{i}"] + self.params[f"b{i}"]
-            a_next = _FAST_ACTIVATIONS[self.hidden_activation][0](z)
-            if keep:
-                caches.append((a, z, a_next))
-            a = a_next
-        L = self.n_layers
-        scores = a @ self.params[f"W{L}"] + self.params[f"b{L}"]
-        if keep:
-            caches.append((a, None, None))
-        return scores, (caches if keep else None)
-
-    def _head(self, scores, targets, with_loss):
-        """The output head on checked (N, M) targets: (mean loss or None, d loss / d scores).
-
-        The formulas of losses.sigmoid_cross_entropy, softmax_cross_entropy and mse, kept in the model's dtype.
-        """
-        n = scores.shape[0]
-        check_finite(scores, "y_hat" if self.output == "linear" else "logits", losses._DIVERGED)
-        if self.output == "softmax":
-            shifted = scores - scores.max(axis=1, keepdims=True)
-            log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-            loss = float(-np.sum(targets * log_probs) / n) if with_loss else None
-            return loss, (np.exp(log_probs) - targets) / n
-        if self.output == "sigmoid":
-            loss = None
-            if with_loss:
-                loss = float(np.mean(np.maximum(scores, 0.0) - scores * targets
-                                     + np.log1p(np.exp(-np.abs(scores)))))
-            return loss, (_sigmoid_fast(scores) - targets) / n
-        diff = scores - targets
-        return (float(np.mean(diff ** 2)) if with_loss else None), 2.0 * diff / diff.size
-
-    def _penalty(self, l2):
-        """The L2 penalty ``l2 / 2 * sum(W**2)`` over the weight matrices, added term by term as ``_add_l2`` does."""
-        return sum(0.5 * l2 * float(np.sum(value ** 2)) for name, value in self.params.items() if name[0] == "W")
-
-    def _loss_and_gradients(self, X, targets, l2, with_loss=True):
-        """Forward and backward pass on checked arrays. Returns (loss or None, grads in the order of params).
-
-        The input gradient of the first layer is not computed: nothing needs it.
-        """
-        scores, caches = self._forward(X, keep=True)
-        loss, dz = self._head(scores, targets, with_loss)
-        grads = {}
-        backward = _FAST_ACTIVATIONS[self.hidden_activation][1]
-        for i in range(self.n_layers, 0, -1):
-            a_in = caches[i - 1][0]
-            grads[f"W{i}"], grads[f"b{i}"] = a_in.T @ dz, dz.sum(axis=0)
-            if l2 > 0:
-                grads[f"W{i}"] += l2 * self.params[f"W{i}"]
-            if i > 1:
-                _, z, a = caches[i - 2]
-                dz = backward(dz @ self.params[f"W{i}"].T, z, a)
-        if with_loss and l2 > 0:
-            loss = loss + self._penalty(l2)
-        return loss, {name: grads[name] for name in self.params}
-
-    def _batch_gradients(self, X, targets, l2):
-        return self._loss_and_gradients(X, targets, l2, with_loss=False)[1]
-
-    def _evaluate(self, X, targets, l2, prefix, history, chunk=1024):
-        """Loss (+ penalty) and accuracy on the whole set, from one forward pass in chunks of rows.
-
-        Chunks keep the hidden activations in the CPU's cache (a (60000, 512) float64 array is 245 MB); the loss is
-        the mean over the set, summed chunk by chunk.
-        """
-        n, total, correct = X.shape[0], 0.0, 0
-        for start in range(0, n, chunk):
-            scores, rows = self._forward(X[start:start + chunk])[0], targets[start:start + chunk]
-            total += self._head(scores, rows, True)[0] * scores.shape[0]
-            if self.output == "softmax":
-                correct += int(np.count_nonzero(np.argmax(scores, axis=1) == np.argmax(rows, axis=1)))
-            elif self.output == "sigmoid":
-                correct += int(np.count_nonzero((scores[:, 0] >= 0) == (rows[:, 0] == 1)))
-        loss = total / n
-        history.setdefault(prefix + "loss", []).append(loss + self._penalty(l2) if l2 > 0 else loss)
-        if self.output != "linear":
-            history.setdefault(prefix + "accuracy", []).append(correct / n)
 
     def __repr__(self):
         shapes = ", ".join(f"{name} {value.shape}" for name, value in self.params.items())

@@ -22,7 +22,8 @@ SGD needs no state. The update rules, with learning rate ``lr`` and gradient ``g
 
 Momentum and RMSprop take exactly the steps of ``keras.optimizers.SGD(momentum=...)`` and
 ``keras.optimizers.RMSprop`` (the tests check it); Adam puts ``epsilon`` outside the square root as in the paper,
-where Keras scales it slightly differently.
+where Keras scales it slightly differently. The state's arrays are updated in place (allocated at the first step):
+to record their history, append copies (``state["velocity"]["w"].copy()``).
 
 Weight decay (L2) is not an optimizer's business here: it is part of the model's loss (see ``models.MLP``).
 """
@@ -66,6 +67,14 @@ def _check_state(state):
     return state
 
 
+def _state_array(arrays, name, w):
+    """The optimizer state's array for parameter ``name`` (zeros like ``w`` at the first step), updated in place."""
+    value = arrays.get(name)
+    if value is None:
+        value = arrays[name] = np.zeros_like(w)
+    return value
+
+
 class SGD:
     """Plain (stochastic) gradient descent: ``w -= learning_rate * g``. Keeps no state."""
 
@@ -77,10 +86,14 @@ class SGD:
         _check_params_and_grads(params, grads)
         return self._update(params, grads, _check_state(state))
 
-    def _update(self, params, grads, state):
-        """``update`` without the input checks, for a training loop that checked params and grads once."""
+    def _update(self, params, grads, state, scratch_grads=False):
+        """``update`` without the input checks, for a training loop that checked params and grads once.
+
+        scratch_grads: True when the caller no longer needs ``grads`` (``MLP.fit``'s fresh gradients): the step is
+        then computed in them, without temporaries. Same arithmetic either way.
+        """
         for name, w in params.items():
-            w -= self.learning_rate * grads[name]
+            w -= np.multiply(grads[name], self.learning_rate, out=grads[name] if scratch_grads else None)
         return state
 
     def __repr__(self):
@@ -102,14 +115,14 @@ class Momentum:
         _check_params_and_grads(params, grads)
         return self._update(params, grads, _check_state(state))
 
-    def _update(self, params, grads, state):
-        """``update`` without the input checks, for a training loop that checked params and grads once."""
+    def _update(self, params, grads, state, scratch_grads=False):
+        """``update`` without the input checks (see ``SGD._update``); the velocities are updated in place."""
         velocity = state.setdefault("velocity", {})
         for name, w in params.items():
-            v = velocity.get(name, np.zeros_like(w))
-            v = self.momentum * v - self.learning_rate * grads[name]
+            v = _state_array(velocity, name, w)
+            v *= self.momentum
+            v -= np.multiply(grads[name], self.learning_rate, out=grads[name] if scratch_grads else None)
             w += v
-            velocity[name] = v
         return state
 
     def __repr__(self):
@@ -134,13 +147,19 @@ class RMSprop:
         _check_params_and_grads(params, grads)
         return self._update(params, grads, _check_state(state))
 
-    def _update(self, params, grads, state):
-        """``update`` without the input checks, for a training loop that checked params and grads once."""
-        s = state.setdefault("s", {})
+    def _update(self, params, grads, state, scratch_grads=False):
+        """``update`` without the input checks (see ``SGD._update``); the running means are updated in place."""
+        running = state.setdefault("s", {})
         for name, w in params.items():
-            g = grads[name]
-            s[name] = self.rho * s.get(name, 0.0) + (1 - self.rho) * g ** 2
-            w -= self.learning_rate * g / np.sqrt(s[name] + self.epsilon)
+            g, s = grads[name], _state_array(running, name, w)
+            tmp = np.multiply(g, g)  # g**2
+            tmp *= 1 - self.rho
+            s *= self.rho
+            s += tmp
+            root = np.sqrt(np.add(s, self.epsilon, out=tmp), out=tmp)
+            step = np.multiply(g, self.learning_rate, out=g if scratch_grads else None)
+            step /= root
+            w -= step
         return state
 
     def __repr__(self):
@@ -164,17 +183,25 @@ class Adam:
         _check_params_and_grads(params, grads)
         return self._update(params, grads, _check_state(state))
 
-    def _update(self, params, grads, state):
-        """``update`` without the input checks, for a training loop that checked params and grads once."""
+    def _update(self, params, grads, state, scratch_grads=False):
+        """``update`` without the input checks (see ``SGD._update``); the moments are updated in place."""
         t = state["t"] = state.get("t", 0) + 1
-        m, v = state.setdefault("m", {}), state.setdefault("v", {})
+        first, second = state.setdefault("m", {}), state.setdefault("v", {})
         for name, w in params.items():
-            g = grads[name]
-            m[name] = self.beta1 * m.get(name, 0.0) + (1 - self.beta1) * g
-            v[name] = self.beta2 * v.get(name, 0.0) + (1 - self.beta2) * g ** 2
-            m_hat = m[name] / (1 - self.beta1 ** t)
-            v_hat = v[name] / (1 - self.beta2 ** t)
-            w -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon)
+            g, m, v = grads[name], _state_array(first, name, w), _state_array(second, name, w)
+            tmp = np.multiply(g, 1 - self.beta1)
+            m *= self.beta1
+            m += tmp
+            np.multiply(g, g, out=tmp)  # g**2
+            tmp *= 1 - self.beta2
+            v *= self.beta2
+            v += tmp
+            denominator = np.sqrt(np.divide(v, 1 - self.beta2 ** t, out=tmp), out=tmp)  # sqrt(v_hat)
+            denominator += self.epsilon
+            step = np.divide(m, 1 - self.beta1 ** t, out=g if scratch_grads else None)  # m_hat
+            step *= self.learning_rate
+            step /= denominator
+            w -= step
         return state
 
     def __repr__(self):

@@ -3,14 +3,15 @@
 ``tests/data/mlp_fit_reference.npz`` holds the weights and per-epoch histories that ``MLP.fit`` produced on small toy
 problems before ``fit`` was optimised (commit "Reference weights of seeded MLP fits"), one case per combination of
 hidden activation, output head, optimizer, batch size (dividing N or not, full batch), L2 and validation data.
-Regenerate it only on purpose, for a deliberate change of the arithmetic: ``python tests/test_fit_reference.py``.
+The linear models' cases (LINEAR_CASES) were added later, recorded before their ``fit`` moved onto the same fast paths.
+Regenerate only on purpose, for a deliberate change of the arithmetic: ``python tests/test_fit_reference.py [case ...]``.
 """
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from course_utils.models import MLP
+from course_utils.models import MLP, LogisticRegression, SoftmaxRegression
 from course_utils.toy_data import make_blobs, make_moons
 
 REFERENCE = Path(__file__).parent / "data" / "mlp_fit_reference.npz"
@@ -32,8 +33,22 @@ CASES = {
                                          validation_data="blobs_val")),
 }
 
+# The linear models' fit (recorded later, before it moved onto MLP's unchecked fast paths): name: (data, model, kwargs)
+LINEAR_CASES = {
+    "logistic_sgd_l2_validation": ("moons", "logistic",
+                                   dict(epochs=5, batch_size=32, optimizer="sgd", learning_rate=0.5, l2=0.01,
+                                        validation_data="moons_val")),
+    "softmax_regression_adam": ("blobs", "softmax", dict(epochs=4, batch_size=50, optimizer="adam", learning_rate=0.05)),
+    "softmax_regression_onehot_momentum_full_batch": ("blobs_onehot", "softmax",
+                                                      dict(epochs=6, optimizer="momentum", learning_rate=0.1)),
+    "softmax_regression_rmsprop_l2": ("blobs", "softmax",
+                                      dict(epochs=3, batch_size=64, optimizer="rmsprop", learning_rate=0.01, l2=1e-3)),
+}
+
 
 def _data(name):
+    if name == "moons_val":
+        return make_moons(n=60, noise=0.2, seed=4)
     if name.startswith("moons"):
         X, y = make_moons(n=200, noise=0.2, seed=1)
         return (X, y.astype(np.float64)) if name == "moons_regression" else (X, y)
@@ -42,19 +57,23 @@ def _data(name):
 
 
 def run_case(name):
-    """Fit the case's seeded MLP; return {param name or history key: array}."""
-    data, sizes, hidden, output, kwargs = CASES[name]
+    """Fit the case's seeded model; return {param name or history key: array}."""
+    if name in LINEAR_CASES:
+        data, kind, kwargs = LINEAR_CASES[name]
+        model = LogisticRegression(2) if kind == "logistic" else SoftmaxRegression(2, 3)
+    else:
+        data, sizes, hidden, output, kwargs = CASES[name]
+        model = MLP(sizes, hidden_activation=hidden, output=output, seed=3)
     kwargs = dict(kwargs, verbose=False)
     if "validation_data" in kwargs:
         kwargs["validation_data"] = _data(kwargs["validation_data"])
-    model = MLP(sizes, hidden_activation=hidden, output=output, seed=3)
     history = model.fit(*_data(data), **kwargs)
     result = {key: value.copy() for key, value in model.params.items()}
     result.update({f"history_{key}": np.asarray(values) for key, values in history.items()})
     return result
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("name", sorted(CASES) + sorted(LINEAR_CASES))
 def test_seeded_fit_gives_the_reference_weights(name):
     with np.load(REFERENCE) as stored:
         expected = {key[len(name) + 1:]: stored[key] for key in stored.files if key.startswith(name + "/")}
@@ -65,7 +84,12 @@ def test_seeded_fit_gives_the_reference_weights(name):
         np.testing.assert_allclose(value, expected[key], rtol=1e-10, atol=1e-12, err_msg=f"{name}: {key}")
 
 
-if __name__ == "__main__":
-    arrays = {f"{name}/{key}": value for name in CASES for key, value in run_case(name).items()}
+if __name__ == "__main__":  # python tests/test_fit_reference.py [case ...]: (re)record these cases (default: all)
+    import sys
+
+    names = sys.argv[1:] or [*CASES, *LINEAR_CASES]
+    with np.load(REFERENCE) as stored:
+        arrays = {key: stored[key] for key in stored.files if key.split("/")[0] not in names}
+    arrays.update({f"{name}/{key}": value for name in names for key, value in run_case(name).items()})
     np.savez_compressed(REFERENCE, **arrays)
-    print(f"wrote {REFERENCE} ({REFERENCE.stat().st_size} bytes, {len(arrays)} arrays)")
+    print(f"wrote {REFERENCE} ({REFERENCE.stat().st_size} bytes, {len(arrays)} arrays; recorded {', '.join(names)})")

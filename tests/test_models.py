@@ -328,6 +328,34 @@ def test_float32_fit_learns_what_float64_learns(hidden, output):
     np.testing.assert_allclose(histories[1]["loss"], histories[0]["loss"], rtol=1e-3)
 
 
+def test_linear_models_share_the_checked_entry_points():
+    """LogisticRegression and SoftmaxRegression run on MLP's fast paths; their public methods still check inputs."""
+    logistic, softmax_reg = LogisticRegression(2), SoftmaxRegression(2, 3)
+    with pytest.raises(ValueError, match=r"X has 3 features \(columns\) but the model expects 2"):
+        logistic.loss(np.zeros((4, 3)), XOR_Y)
+    with pytest.raises(ValueError, match="label 2 but there are only 2 classes"):
+        logistic.fit(XOR_X, np.array([0, 1, 2, 0]), verbose=False)
+    with pytest.raises(ValueError, match="label 3 but there are only 3 classes"):
+        softmax_reg.loss(XOR_X, np.array([0, 1, 3, 0]))
+    with pytest.raises(ValueError, match=r"y has shape \(3,\) but X has 4 examples"):
+        softmax_reg.fit(XOR_X, np.array([0, 1, 2]), verbose=False)
+    logistic.params["W"] = np.zeros((3, 1))  # params replaced by hand with the wrong shape
+    with pytest.raises(ValueError, match=r"params\['W'\] has shape \(3, 1\); expected \(2, M\)"):
+        logistic.predict(XOR_X)
+    softmax_reg.params["b"] = np.zeros(2)
+    with pytest.raises(ValueError, match=r"params\['b'\] has shape \(2,\) but params\['W'\] has 3 columns"):
+        softmax_reg.loss(XOR_X, np.array([0, 1, 2, 0]))
+    with pytest.raises(ValueError, match=r"params\['b'\] has shape \(2,\)"):  # before training starts
+        softmax_reg.fit(XOR_X, np.array([0, 1, 2, 0]), verbose=False)
+    mlp = MLP([2, 3, 1])
+    mlp.params["W2"] = [[1.0], [2.0], [3.0]]
+    with pytest.raises(TypeError, match=r"params\['W2'\] must be a NumPy array of numbers; got list"):
+        mlp.loss(XOR_X)
+    del mlp.params["W2"]
+    with pytest.raises(KeyError, match="params has no 'W2'"):
+        mlp.predict(XOR_X)
+
+
 def test_bad_dtype_raises_a_clear_error():
     with pytest.raises(ValueError, match=r"dtype must be one of \('float64', 'float32'\); got 'int32'"):
         MLP([2, 3, 1], dtype="int32")

@@ -80,6 +80,49 @@ def test_adam_matches_the_formula():
     np.testing.assert_allclose(p["w"], [-0.01, -0.01, 0.01], rtol=1e-3)
 
 
+def _out_of_place_step(opt, w, g, state, t):
+    """The update rules as written in the module docstring (fresh arrays, before the in-place updates): new w."""
+    if isinstance(opt, SGD):
+        return w - opt.learning_rate * g
+    if isinstance(opt, Momentum):
+        state["v"] = opt.momentum * state.get("v", 0.0) - opt.learning_rate * g
+        return w + state["v"]
+    if isinstance(opt, RMSprop):
+        state["s"] = opt.rho * state.get("s", 0.0) + (1 - opt.rho) * g ** 2
+        return w - opt.learning_rate * g / np.sqrt(state["s"] + opt.epsilon)
+    state["m"] = opt.beta1 * state.get("m", 0.0) + (1 - opt.beta1) * g
+    state["v"] = opt.beta2 * state.get("v", 0.0) + (1 - opt.beta2) * g ** 2
+    m_hat, v_hat = state["m"] / (1 - opt.beta1 ** t), state["v"] / (1 - opt.beta2 ** t)
+    return w - opt.learning_rate * m_hat / (np.sqrt(v_hat) + opt.epsilon)
+
+
+@pytest.mark.parametrize("opt", [SGD(0.1), Momentum(0.05, 0.8), RMSprop(0.01, 0.7), Adam(0.02)], ids=repr)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_in_place_updates_take_the_out_of_place_steps_exactly(opt, dtype):
+    """update (grads untouched) and MLP.fit's _update(scratch_grads=True) give bit for bit the textbook steps."""
+    rng = np.random.default_rng(5)
+    start = {"W": rng.normal(size=(4, 3)).astype(dtype), "b": rng.normal(size=3).astype(dtype)}
+    public, scratch = {k: v.copy() for k, v in start.items()}, {k: v.copy() for k, v in start.items()}
+    expected, ref_state = {k: v.copy() for k, v in start.items()}, {k: {} for k in start}
+    state_public, state_scratch, kept = None, {}, None
+    for t in range(1, 6):
+        grads = {k: rng.normal(size=v.shape).astype(dtype) for k, v in start.items()}
+        copies = {k: v.copy() for k, v in grads.items()}
+        state_public = opt.update(public, grads, state_public)
+        for k in grads:
+            np.testing.assert_array_equal(grads[k], copies[k])  # the public update leaves grads alone
+            expected[k] = _out_of_place_step(opt, expected[k], copies[k], ref_state[k], t)
+        state_scratch = opt._update(scratch, copies, state_scratch, scratch_grads=True)
+        for k in start:
+            np.testing.assert_array_equal(public[k], expected[k])
+            np.testing.assert_array_equal(scratch[k], expected[k])
+            assert public[k].dtype == dtype
+        arrays = [a for entry in state_public.values() if isinstance(entry, dict) for a in entry.values()]
+        if kept is not None:  # the state's arrays are the same objects from step to step (updated in place)
+            assert all(a is b for a, b in zip(arrays, kept))
+        kept = arrays
+
+
 @pytest.mark.parametrize("opt", [SGD(0.1), Momentum(0.05), Adam(0.1)], ids=repr)
 def test_converges_on_a_quadratic(opt):
     """Minimise 0.5 ||A w - c||^2 + 0.5 b^2 from a fixed start; every optimizer reaches the minimum."""

@@ -384,7 +384,8 @@ def main(argv=None) -> int:
     """
     args = sys.argv[1:] if argv is None else argv
     if args != ["--serve"]:
-        print("usage: python -m course_utils.instructor._grading_worker --serve", file=sys.stderr)
+        print("this is the grading process of nn-course autograde's Dask workers (see autograde.py), not a command",
+              file=sys.stderr)
         return 2
     answers = os.fdopen(os.dup(1), "w")  # the protocol's own channel; fd 1 goes to the log like fd 2
     os.dup2(2, 1)
