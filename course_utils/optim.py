@@ -75,16 +75,32 @@ def _state_array(arrays, name, w):
     return value
 
 
-class SGD:
-    """Plain (stochastic) gradient descent: ``w -= learning_rate * g``. Keeps no state."""
-
-    def __init__(self, learning_rate=0.1):
-        self.learning_rate = check_positive_number(learning_rate, "learning_rate")
+class Optimizer:
+    """What every optimizer shares: ``update(params, grads, state)`` checks its input, then applies the rule of the
+    subclass's ``_update``; the subclass's hyper-parameters (its ``__init__`` arguments) make its ``repr``."""
 
     def update(self, params, grads, state=None):
         """Update ``params`` in place from ``grads`` (dicts of arrays, same keys and shapes); return the state."""
         _check_params_and_grads(params, grads)
         return self._update(params, grads, _check_state(state))
+
+    def _update(self, params, grads, state, scratch_grads=False):
+        """``update`` without the input checks, for a training loop that checked params and grads once."""
+        raise NotImplementedError
+
+    def __repr__(self):
+        import inspect
+
+        names = [n for n in inspect.signature(type(self).__init__).parameters if n != "self"]
+        return f"{type(self).__name__}(" + ", ".join(f"{n}={getattr(self, n):g}" for n in names) + ")"
+
+
+class SGD(Optimizer):
+    """Plain (stochastic) gradient descent: ``w -= learning_rate * g``. Keeps no state."""
+
+    def __init__(self, learning_rate=0.1):
+        self.learning_rate = check_positive_number(learning_rate, "learning_rate")
+
 
     def _update(self, params, grads, state, scratch_grads=False):
         """``update`` without the input checks, for a training loop that checked params and grads once.
@@ -96,11 +112,9 @@ class SGD:
             w -= np.multiply(grads[name], self.learning_rate, out=grads[name] if scratch_grads else None)
         return state
 
-    def __repr__(self):
-        return f"SGD(learning_rate={self.learning_rate:g})"
 
 
-class Momentum:
+class Momentum(Optimizer):
     """Classical momentum: a velocity ``v`` accumulates past gradients, ``v = momentum v - lr g; w += v``.
 
     state: {"velocity": {name: array}}, started at zero.
@@ -110,10 +124,6 @@ class Momentum:
         self.learning_rate = check_positive_number(learning_rate, "learning_rate")
         self.momentum = _check_rate(momentum, "momentum", 0.9)
 
-    def update(self, params, grads, state=None):
-        """Update ``params`` in place from ``grads``; return the state holding the velocities."""
-        _check_params_and_grads(params, grads)
-        return self._update(params, grads, _check_state(state))
 
     def _update(self, params, grads, state, scratch_grads=False):
         """``update`` without the input checks (see ``SGD._update``); the velocities are updated in place."""
@@ -125,11 +135,9 @@ class Momentum:
             w += v
         return state
 
-    def __repr__(self):
-        return f"Momentum(learning_rate={self.learning_rate:g}, momentum={self.momentum:g})"
 
 
-class RMSprop:
+class RMSprop(Optimizer):
     """RMSprop (Hinton, 2012): each gradient component is divided by a running root-mean-square of its past values.
 
     ``s = rho s + (1 - rho) g**2;  w -= lr g / sqrt(s + epsilon)``: a separate, automatically scaled step size per
@@ -142,10 +150,6 @@ class RMSprop:
         self.rho = _check_rate(rho, "rho", 0.9)
         self.epsilon = check_positive_number(epsilon, "epsilon")
 
-    def update(self, params, grads, state=None):
-        """Update ``params`` in place from ``grads``; return the state holding the running means of g**2."""
-        _check_params_and_grads(params, grads)
-        return self._update(params, grads, _check_state(state))
 
     def _update(self, params, grads, state, scratch_grads=False):
         """``update`` without the input checks (see ``SGD._update``); the running means are updated in place."""
@@ -162,11 +166,9 @@ class RMSprop:
             w -= step
         return state
 
-    def __repr__(self):
-        return f"RMSprop(learning_rate={self.learning_rate:g}, rho={self.rho:g}, epsilon={self.epsilon:g})"
 
 
-class Adam:
+class Adam(Optimizer):
     """Adam (Kingma & Ba, 2015): momentum on the gradient and per-parameter step sizes, both bias-corrected.
 
     state: {"t": number of updates so far, "m": {name: first moment}, "v": {name: second moment}}.
@@ -178,10 +180,6 @@ class Adam:
         self.beta1, self.beta2 = _check_rate(beta1, "beta1", 0.9), _check_rate(beta2, "beta2", 0.999)
         self.epsilon = check_positive_number(epsilon, "epsilon")
 
-    def update(self, params, grads, state=None):
-        """Update ``params`` in place from ``grads``; return the state holding t and the two moment estimates."""
-        _check_params_and_grads(params, grads)
-        return self._update(params, grads, _check_state(state))
 
     def _update(self, params, grads, state, scratch_grads=False):
         """``update`` without the input checks (see ``SGD._update``); the moments are updated in place."""
@@ -204,9 +202,6 @@ class Adam:
             w -= step
         return state
 
-    def __repr__(self):
-        return (f"Adam(learning_rate={self.learning_rate:g}, beta1={self.beta1:g}, beta2={self.beta2:g}, "
-                f"epsilon={self.epsilon:g})")
 
 
 _OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "rmsprop": RMSprop, "adam": Adam}
