@@ -389,15 +389,11 @@ def main(argv=None) -> int:
         return 2
     answers = os.fdopen(os.dup(1), "w")  # the protocol's own channel; fd 1 goes to the log like fd 2
     os.dup2(2, 1)
-    import psutil
+    from .autograde import _kill_descendants
 
     for line in sys.stdin:
         grade_folder(line.rstrip("\n"))
-        for child in psutil.Process().children(recursive=True):
-            try:
-                child.kill()
-            except psutil.Error:
-                pass
+        _kill_descendants(os.getpid())  # as the local workers do after each job
         answers.write("done\n")
         answers.flush()
     return 0

@@ -456,6 +456,8 @@ class _DaskGrader:
 
 def _record(gb, plan: _Plan, student: str, outcome: dict) -> dict:
     """Write one job's outcome into the course (gradebook rows, autograded notebooks); return its summary row."""
+    from nbgrader.api import MissingEntry
+
     from .grades import score_of
 
     flags, notes = [], []
@@ -477,7 +479,7 @@ def _record(gb, plan: _Plan, student: str, outcome: dict) -> dict:
             flags.append("grading failed" + (f": {lines[-1]}" if lines else "") + ": not graded")
     try:
         scores = score_of(gb.find_submission(plan.assignment, student))
-    except Exception:  # nbgrader.api.MissingEntry: nothing recorded for it
+    except MissingEntry:  # nothing recorded for it
         scores = {"score": None, "max_score": None, "by_hand": None}
     return {"status": "flagged" if flags else "graded", "score": scores["score"], "max_score": scores["max_score"],
             "by_hand": scores["by_hand"], "reasons": flags + notes}

@@ -28,7 +28,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .course import CourseError, Report, check_assignment, course_path, load_config, run_nbgrader
+from .course import (CourseError, Report, check_assignment, course_path, load_config, run_nbgrader,
+                     student_folders)
 from .submissions import _STUDENT_ID  # the ids nn-course import accepts: each names a folder
 _SECRET = re.compile(r"^[0-9a-f]{16,256}$")  # nbgrader writes secrets.token_hex(64)
 
@@ -210,7 +211,8 @@ def release_feedback(assignment, course_dir=".", exchange=None, students=None):
     config = exchange_config(course_dir, exchange)
     root = _exchange_root(config)
     feedback = course_path("feedback", course_dir)
-    with_feedback = sorted(p.parent.name for p in feedback.glob(f"*/{assignment}") if list(p.glob("*.html")))
+    with_feedback = [student for student, folder in student_folders("feedback", assignment, course_dir).items()
+                     if any(folder.glob("*.html"))]
     if students:
         missing = sorted(set(students) - set(with_feedback))
         if missing:
