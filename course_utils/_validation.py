@@ -45,10 +45,23 @@ def as_float_array(x, name, ndim=None, shape="", allow_nonfinite=True, dtype=np.
 
 def check_finite(arr, name, hint=""):
     """Raise ``ValueError`` naming the first NaN/inf entry of ``arr`` (any shape); ``hint`` is appended."""
+    if np.size(arr) > 65536:
+        # A large array: its sum is NaN or inf whenever an entry is, and costs one read instead of a mask as large as
+        # the array (half the time); the mask is built only when the sum is not finite (or finite entries overflow).
+        with np.errstate(over="ignore", invalid="ignore"):
+            if np.isfinite(np.sum(arr)):
+                return
     finite = np.isfinite(arr)
     if not finite.all():
         where = tuple(int(i) for i in np.argwhere(~finite)[0])
         raise ValueError(f"{name} contains {arr[where]} at index {where}; expected finite numbers.{hint}")
+
+
+def check_choice(value, name, choices):
+    """Return ``value`` after checking it is one of the strings ``choices`` (a sequence, listed in the message)."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}.")
+    return value
 
 
 def check_positive_number(value, name, allow_zero=False):

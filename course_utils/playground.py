@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from ._validation import check_in_range
+from ._validation import check_choice, check_in_range
 from .widgets import WidgetWithStaticFrame
 
 #: Data sets the playground offers: name -> short description shown in the drop-down.
@@ -35,12 +35,6 @@ LIMITS = {
 }
 
 
-def _check_choice(name, value, choices):
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}.")
-    return value
-
-
 def validate_options(dataset, hidden_units, activation, learning_rate, epochs=1000, seed=0):
     """Check the playground options and return them normalised; raise a clear error naming the bad one.
 
@@ -48,9 +42,9 @@ def validate_options(dataset, hidden_units, activation, learning_rate, epochs=10
     hidden_units, epochs, seed: ints and learning_rate: a float, each within its range in ``LIMITS``.
     Returns the tuple ``(dataset, hidden_units, activation, learning_rate, epochs, seed)``.
     """
-    dataset = _check_choice("dataset", dataset, sorted(DATASETS))
+    dataset = check_choice(dataset, "dataset", sorted(DATASETS))
     hidden_units = check_in_range(hidden_units, "hidden_units", *LIMITS["hidden_units"], integer=True)
-    activation = _check_choice("activation", activation, ACTIVATIONS)
+    activation = check_choice(activation, "activation", ACTIVATIONS)
     learning_rate = check_in_range(learning_rate, "learning_rate", *LIMITS["learning_rate"])
     epochs = check_in_range(epochs, "epochs", *LIMITS["epochs"], integer=True)
     seed = check_in_range(seed, "seed", *LIMITS["seed"], integer=True)
@@ -65,7 +59,7 @@ def make_playground_data(dataset, n_per_class=200, seed=0):
     """
     from course_utils import toy_data
 
-    _check_choice("dataset", dataset, sorted(DATASETS))
+    check_choice(dataset, "dataset", sorted(DATASETS))
     n_per_class = check_in_range(n_per_class, "n_per_class", 2, 100_000, integer=True)
     if dataset == "xor":
         X, y = toy_data.make_xor(n_per_class=n_per_class, seed=seed)

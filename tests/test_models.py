@@ -375,3 +375,93 @@ def test_history_evaluated_in_chunks_equals_one_pass(output):
         assert chunked[key] == pytest.approx(one[key], rel=1e-13)
     assert one["loss"][0] == pytest.approx(model.loss(X, y if output != "linear" else y.astype(float), l2=0.01)[0],
                                         rel=1e-13)
+
+
+# ---------------------------------------------------------------- train_metrics="running" (Keras's training metrics)
+
+
+def _histories_by_mode(model_factory, X, y, **fit_kwargs):
+    """Fit two identical models, one per train_metrics mode; return {mode: (history, params)}."""
+    results = {}
+    for mode in ("exact", "running"):
+        model = model_factory()
+        history = model.fit(X, y, verbose=False, train_metrics=mode, **fit_kwargs)
+        results[mode] = (history, model.params)
+    return results
+
+
+@pytest.mark.parametrize("output", ["sigmoid", "softmax", "linear"])
+def test_running_metrics_with_full_batches_are_the_exact_metrics_one_step_earlier(output):
+    X, y = noisy_xor(n=60)
+    y = y if output != "linear" else y.astype(float)
+    factory = lambda: MLP([2, 4, 1 if output != "softmax" else 2], output=output, seed=1)  # noqa: E731
+    before = factory()
+    results = _histories_by_mode(factory, X, y, epochs=6, optimizer="momentum", learning_rate=0.3, l2=0.01)
+    exact, running = results["exact"][0], results["running"][0]
+    for name in results["exact"][1]:  # the metrics never change the training
+        assert np.array_equal(results["exact"][1][name], results["running"][1][name])
+    assert running.keys() == exact.keys()
+    # epoch 1's running loss is the loss of the initial weights; epoch k + 1's is the exact loss after epoch k
+    assert running["loss"][0] == pytest.approx(before.loss(X, y, l2=0.01)[0], rel=1e-12)
+    np.testing.assert_allclose(running["loss"][1:], exact["loss"][:-1], rtol=1e-12)
+    if output != "linear":
+        assert running["accuracy"][0] == np.mean(before.predict(X) == y)
+        np.testing.assert_allclose(running["accuracy"][1:], exact["accuracy"][:-1], rtol=1e-12)
+
+
+class _Frozen:
+    """An optimizer object that changes nothing: the weights stay at their initial values."""
+
+    def update(self, params, grads, state):
+        return state
+
+
+@pytest.mark.parametrize("batch_size", [7, 10, 60])
+def test_running_metrics_weigh_each_mini_batch_by_its_size(batch_size):
+    # With frozen weights, the running mean over the epoch's examples equals the loss on the whole set, whatever the
+    # batches; a plain mean of the batch losses would not (60 = 8 * 7 + 4: the last batch of 7 has 4 examples).
+    X, y = noisy_xor(n=60)
+    model = MLP([2, 5, 3], hidden_activation="relu", output="softmax", seed=2)
+    y3 = (y + (X[:, 0] > 0.8)).astype(int)
+    history = model.fit(X, y3, epochs=2, batch_size=batch_size, optimizer=_Frozen(), l2=0.1, verbose=False,
+                        train_metrics="running")
+    expected_loss = model.loss(X, y3, l2=0.1)[0]
+    assert history["loss"] == pytest.approx([expected_loss] * 2, rel=1e-12)
+    assert history["accuracy"] == [np.mean(model.predict(X) == y3)] * 2
+
+
+def test_running_metrics_keep_validation_metrics_exact():
+    X, y = noisy_xor(n=100)
+    X_val, y_val = noisy_xor(n=50, seed=3)
+    results = _histories_by_mode(lambda: MLP([2, 4, 1], seed=0), X, y, epochs=5, batch_size=16,
+                                 optimizer="adam", learning_rate=0.05, validation_data=(X_val, y_val))
+    exact, running = results["exact"][0], results["running"][0]
+    assert running["val_loss"] == exact["val_loss"] and running["val_accuracy"] == exact["val_accuracy"]
+    assert running["loss"] != exact["loss"]  # mini-batches: the running loss is another quantity
+
+
+@pytest.mark.parametrize("bad", ["keras", "Running", None, 1])
+def test_train_metrics_names_its_choices(bad):
+    model = MLP([2, 3, 1])
+    before = {name: value.copy() for name, value in model.params.items()}
+    with pytest.raises(ValueError, match=r"train_metrics must be one of \['exact', 'running'\]; got "):
+        model.fit(XOR_X, XOR_Y, epochs=1, verbose=False, train_metrics=bad)
+    assert all(np.array_equal(model.params[name], before[name]) for name in before)  # refused before any step
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_a_large_X_with_one_bad_entry_is_refused_by_name_and_place(dtype, bad):
+    # Large inputs are checked through their sum (no mask as large as X): the message must still name the entry.
+    X = np.zeros((70_000, 2))
+    X[65_432, 1] = bad
+    model = MLP([2, 3, 1], dtype=dtype)
+    with pytest.raises(ValueError, match=rf"X contains {bad} at index \(65432, 1\); expected finite numbers"):
+        model.fit(X, np.zeros(70_000, dtype=int), epochs=1, verbose=False)
+
+
+def test_a_large_X_of_huge_but_finite_values_is_accepted_quietly(recwarn):
+    # Its sum overflows to inf; the check then looks entry by entry, finds none, and warns about nothing.
+    X = np.full((40_000, 2), 1e307)
+    assert MLP([2, 3, 1]).predict(X).shape == (40_000,)
+    assert [str(w.message) for w in recwarn] == []
