@@ -3,7 +3,9 @@
 For each architecture (784-256-10 and 784-512-512-10, ReLU hidden layers, softmax output), one epoch of mini-batches
 of 128 with plain SGD (learning rate 0.1) over the 60,000 training images, timed for:
 
-* ``MLP.fit`` in float64 (the default) and in float32 (``MLP(..., dtype="float32")``), ``verbose=False``;
+* ``MLP.fit`` in float64 (the default) and in float32 (``MLP(..., dtype="float32")``), ``verbose=False``, each
+  with the default ``train_metrics="exact"`` (one more forward pass over the training set after each epoch, for
+  ``history``) and with ``train_metrics="running"`` (Keras's running mean over the mini-batches: no extra pass);
 * Keras: the same Sequential network and optimizer (float32, ``shuffle=True``, ``verbose=0``), timed on its second
   ``fit`` call so that tracing and compiling are not counted, in a child process (TensorFlow's idle threads would
   slow down the NumPy timings that follow);
@@ -15,7 +17,9 @@ of 128 with plain SGD (learning rate 0.1) over the 60,000 training images, timed
 Each timing is the best of ``--repeat`` runs (a busy machine only ever adds time), and the runs are interleaved: round
 r times every implementation once before round r + 1 starts, so that a burst of load from other processes hits them
 alike instead of one implementation's whole series. Prints the load average before and after, seconds per epoch, the
-ratios, and the test accuracy each NumPy model reaches after the epoch (float64 and float32 should agree).
+ratios (``fit`` with exact metrics against "bare + eval", with running metrics against the bare loop, everything
+against Keras, float64 against float32), and the test accuracy each NumPy model reaches after the epoch (float64 and
+float32 should agree; the metrics mode does not change the training).
 ``--threads N`` caps the BLAS threads (threadpoolctl) and TensorFlow's intra-op threads; ``--cpu-time`` measures
 process CPU time instead of wall time (with ``--threads 1``: the work, nearly independent of other load; not for
 Keras, whose idle threads spin).
@@ -59,12 +63,14 @@ def timed(function):
     return CLOCK() - start, result
 
 
-def mlp_run(sizes, X, y, dtype):
+def mlp_run(sizes, X, y, dtype, metrics):
     """One epoch of ``MLP.fit`` from a fresh seeded model; returns the model."""
-    kwargs = {} if dtype == "float64" else {"dtype": dtype}  # float64 also works with the code before issue 14
+    # the defaults are left out, so that float64 and "exact" also time the code from before issue 14
+    kwargs = {} if dtype == "float64" else {"dtype": dtype}
+    fit_kwargs = {} if metrics == "exact" else {"train_metrics": metrics}
     model = MLP(sizes, hidden_activation="relu", output="softmax", seed=SEED, **kwargs)
     model.fit(X, y, epochs=1, batch_size=BATCH_SIZE, optimizer="sgd", learning_rate=LEARNING_RATE, seed=SEED,
-              verbose=False)
+              verbose=False, **fit_kwargs)
     return model
 
 
@@ -168,6 +174,8 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=None, help="runs per timing, best kept (default 3; 1 with --quick)")
     parser.add_argument("--no-keras", action="store_true", help="skip Keras (no TensorFlow import)")
     parser.add_argument("--no-float32", action="store_true", help="skip MLP(dtype='float32') (e.g. for older code)")
+    parser.add_argument("--no-running", action="store_true",
+                        help="skip fit(train_metrics='running') (e.g. for older code)")
     parser.add_argument("--threads", type=int, default=None, help="BLAS (and TensorFlow intra-op) threads "
                         "(default: the libraries' own choice, one per core)")
     parser.add_argument("--cpu-time", action="store_true", help="time process CPU time instead of wall time")
@@ -197,9 +205,12 @@ def main(argv=None):
 
     for sizes in ARCHITECTURES:
         name = "-".join(map(str, sizes))
-        runs = {}  # label: function timed once per round
+        runs, same_arithmetic = {}, {}  # label: function timed once per round; label: the bare loop it compares to
         for dtype in ("float64",) + (() if args.no_float32 else ("float32",)):
-            runs[f"MLP.fit {dtype}"] = lambda dtype=dtype: mlp_run(sizes, X, y, dtype)
+            for metrics in ("exact",) + (() if args.no_running else ("running",)):
+                label = f"MLP.fit {dtype} {metrics}"
+                runs[label] = lambda dtype=dtype, metrics=metrics: mlp_run(sizes, X, y, dtype, metrics)
+                same_arithmetic[label] = f"bare {'+ eval' if metrics == 'exact' else 'loop'} {dtype}"
         keras = None if args.no_keras else KerasEpochs(sizes, n, args.threads)
         if keras:
             runs["Keras float32"] = None  # timed inside the worker
@@ -212,26 +223,22 @@ def main(argv=None):
                 seconds, result = (keras(), None) if run is None else timed(run)
                 times[label] = min(times[label], seconds)
                 if label.startswith("MLP.fit"):
-                    accuracy[label.split()[-1]] = float(np.mean(result.predict(X_test) == y_test))
+                    accuracy[label[len("MLP.fit "):]] = float(np.mean(result.predict(X_test) == y_test))
         if keras:
             keras.close()
         print(f"\n{name} (load average now {os.getloadavg()[0]:.2f})")
-        print("| implementation | seconds per epoch | / bare loop (same dtype) | / bare + eval (same dtype) |")
+        print("| implementation | seconds per epoch | / the bare loop doing the same arithmetic | / Keras |")
         print("| --- | --- | --- | --- |")
         for label, seconds in times.items():
-            dtype = "float32" if "float32" in label else "float64"
-            print(f"| {label} | {seconds:.2f} | {seconds / times[f'bare loop {dtype}']:.2f} | "
-                  f"{seconds / times[f'bare + eval {dtype}']:.2f} |")
-        fit64 = times["MLP.fit float64"]
-        if "Keras float32" in times:
-            print(f"MLP.fit float64 / Keras: {fit64 / times['Keras float32']:.2f}", end="")
-            if "MLP.fit float32" in times:
-                print(f"; MLP.fit float32 / Keras: {times['MLP.fit float32'] / times['Keras float32']:.2f}", end="")
-            print()
-        if "MLP.fit float32" in times:
-            print(f"MLP.fit float64 / float32: {fit64 / times['MLP.fit float32']:.2f}")
+            bare = same_arithmetic.get(label)
+            ratio = f"{seconds / times[bare]:.2f} ({bare})" if bare else ""
+            versus_keras = f"{seconds / times['Keras float32']:.2f}" if "Keras float32" in times else ""
+            print(f"| {label} | {seconds:.2f} | {ratio} | {versus_keras} |")
+        for metrics in ("exact", "running"):
+            if f"MLP.fit float32 {metrics}" in times:
+                print(f"MLP.fit {metrics}: float64 / float32 = "
+                      f"{times[f'MLP.fit float64 {metrics}'] / times[f'MLP.fit float32 {metrics}']:.2f}")
         print("test accuracy after the epoch: " + ", ".join(f"{k} {v:.4f}" for k, v in accuracy.items()))
-
 
 if __name__ == "__main__":
     main()

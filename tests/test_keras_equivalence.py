@@ -129,3 +129,30 @@ def test_from_keras_rejects_unsupported_models():
         MLP.from_keras(keras.Sequential([keras.Input((3,)), dense(2, activation="sigmoid")]))
     with pytest.raises(ValueError, match="no Dense layer"):
         MLP.from_keras(keras.Sequential([keras.Input((3,))]))
+
+
+def test_running_train_metrics_are_what_keras_fit_reports():
+    # One epoch of mini-batch SGD from the same float64 weights, over the same batches in the same order (Keras gets
+    # the rows in fit's permutation, unshuffled): the same weights after, the same validation metrics, and
+    # fit(train_metrics="running") reports the training loss and accuracy that Keras's History holds.
+    rng = np.random.default_rng(5)
+    # Keras's fit casts NumPy inputs to float32: inputs that float32 holds exactly keep the comparison at float64
+    X, X_val = (rng.normal(size=(n, 4)).astype(np.float32).astype(np.float64) for n in (50, 20))
+    y, y_val = (X[:, 0] + X[:, 1] > 0).astype(int) + (X[:, 2] > 1), rng.integers(0, 3, size=20)
+    mlp = MLP([4, 6, 3], hidden_activation="relu", output="softmax", seed=2)
+    keras_model = mlp.to_keras(dtype="float64")
+    # a Keras loss computes in float32 unless told otherwise, even on a float64 model
+    keras_model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.25),
+                        loss=keras.losses.SparseCategoricalCrossentropy(dtype="float64"), metrics=["accuracy"])
+    order = np.random.default_rng(11).permutation(len(X))  # what fit(seed=11) draws for its first epoch
+    keras_history = keras_model.fit(X[order], y[order], batch_size=8, epochs=1, shuffle=False,  # last batch of 2
+                                    validation_data=(X_val, y_val), verbose=0).history
+    history = mlp.fit(X, y, epochs=1, batch_size=8, optimizer="sgd", learning_rate=0.25, seed=11,
+                      validation_data=(X_val, y_val), verbose=False, train_metrics="running")
+    for name, value in zip(mlp.params, keras_model.get_weights(), strict=True):
+        np.testing.assert_allclose(mlp.params[name], value, rtol=1e-10, atol=1e-12)
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):  # Keras's metric trackers hold float32
+        assert history[key][0] == pytest.approx(keras_history[key][0], rel=2e-7), key
+    exact = MLP([4, 6, 3], hidden_activation="relu", output="softmax", seed=2).fit(
+        X, y, epochs=1, batch_size=8, optimizer="sgd", learning_rate=0.25, seed=11, verbose=False)
+    assert exact["loss"][0] != pytest.approx(keras_history["loss"][0], rel=1e-3)  # the default measures after
