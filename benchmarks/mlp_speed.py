@@ -29,12 +29,18 @@ Keras, whose idle threads spin).
     python benchmarks/mlp_speed.py --no-keras   # without TensorFlow
     python benchmarks/mlp_speed.py --no-keras --threads 1 --cpu-time --repeat 5   # ratios on a loaded machine
 
+On a virtual machine the first touch of fresh memory can be slow and erratic (here up to 0.5 s for the 188 MB of a
+float32 copy of X, which every ``fit`` and bare run allocates anew). For stable ratios, let glibc keep freed memory
+and reuse it: ``MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=100000000000 python benchmarks/mlp_speed.py ...`` (the
+header says whether these are set).
+
 To time another version of ``course_utils`` (the code before issue 14, say), put its folder on ``PYTHONPATH``.
 MNIST is read with ``course_utils.data.load_mnist`` (offline: set ``NN_COURSE_DATA``). Not part of the test suite.
 Run it on an otherwise idle machine (check ``uptime``).
 """
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -119,12 +125,14 @@ def bare_run(sizes, X, Y, dtype, evaluate):
 class KerasEpochs:
     """A child process that builds the Keras network, compiles and traces it with a first epoch, then times one more
     epoch for each call. A child, because TensorFlow's thread pools keep spinning after ``fit`` and would slow down
-    the NumPy timings of this process; a lasting one, so that its epochs interleave with the NumPy runs."""
+    the NumPy timings of this process; a lasting one, so that its epochs interleave with the NumPy runs; stopped
+    (SIGSTOP) between its epochs, because its spinning threads would slow down the NumPy timings all the same."""
 
     def __init__(self, sizes, n, threads):
         command = [sys.executable, __file__, "--keras-worker", ",".join(map(str, sizes)), str(n), str(threads or 0)]
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self._read()  # "ready" once compiled and traced
+        self.process.send_signal(signal.SIGSTOP)  # stopped between its epochs: its idle threads spin otherwise
 
     def _read(self):
         line = self.process.stdout.readline()
@@ -133,11 +141,15 @@ class KerasEpochs:
         return line
 
     def __call__(self):
+        self.process.send_signal(signal.SIGCONT)
         self.process.stdin.write("epoch\n")
         self.process.stdin.flush()
-        return float(self._read())
+        seconds = float(self._read())
+        self.process.send_signal(signal.SIGSTOP)
+        return seconds
 
     def close(self):
+        self.process.send_signal(signal.SIGCONT)
         self.process.stdin.close()
         self.process.wait()
 
@@ -201,7 +213,8 @@ def main(argv=None):
     print(f"course_utils from {Path(course_utils.__file__).parent}")
     print(f"MNIST: {n} training images, batch {BATCH_SIZE}, SGD lr {LEARNING_RATE}, 1 epoch, best of {repeat} "
           f"interleaved runs, {'CPU' if args.cpu_time else 'wall'} time, "
-          f"{args.threads or 'default'} threads; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+          f"{args.threads or 'default'} threads; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; "
+          f"glibc keeps freed memory: {'yes' if os.environ.get('MALLOC_MMAP_MAX_') == '0' else 'no'}")
 
     for sizes in ARCHITECTURES:
         name = "-".join(map(str, sizes))
