@@ -403,3 +403,35 @@ def test_platform_without_fork_gets_a_clear_error(graded, monkeypatch):
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     with pytest.raises(CourseError, match=r"forks its grading processes.*`nbgrader autograde ASSIGNMENT`"):
         autograde(ASSIGNMENT, course_dir=graded["parallel"], progress=False)
+
+
+THREADS_PROBE = ("\nimport os\nprint('threads:', *(os.environ.get(name) for name in "
+                 "('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS', 'TF_NUM_INTRAOP_THREADS')))")
+
+
+def _threads_seen(course, student):
+    nb = nbformat.read(course / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    text = "".join(o.get("text", "") for o in _solution_cell(nb, "sigmoid").outputs)
+    return re.search(r"threads: (.*)", text).group(1).split()
+
+
+@pytest.mark.parametrize("omp", [None, "3"])
+def test_kernels_graded_at_once_share_the_cores(tmp_path, monkeypatch, omp):
+    # Two kernels at once on this machine: each gets half the cores (at least 1) for OpenMP, OpenBLAS, MKL and
+    # TensorFlow, instead of one thread per core each; an OMP_NUM_THREADS the instructor set wins everywhere.
+    from course_utils.instructor.sandbox import THREAD_VARIABLES
+
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    if omp:
+        monkeypatch.setenv("OMP_NUM_THREADS", omp)
+    course = make_course(tmp_path / "course")
+    for student in ("ann", "ben"):
+        submit(course, student, student_notebook(course, sigmoid=SIGMOID_OK + THREADS_PROBE))
+    summary = autograde(ASSIGNMENT, course_dir=course, jobs=2, progress=False)
+    for row in summary.rows:  # full marks; flagged only because the probe reads os.environ, as the scan should
+        assert row["score"] == 5.0 and [r for r in row["reasons"] if "uses os.environ" not in r] == [], row
+    expected = omp or str(max(1, len(os.sched_getaffinity(0)) // 2))
+    for student in ("ann", "ben"):
+        assert _threads_seen(course, student) == [expected] * 4
+    assert all(name not in os.environ for name in THREAD_VARIABLES[1:])  # the instructor's process is unchanged

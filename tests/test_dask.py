@@ -193,3 +193,32 @@ def test_a_job_past_the_wall_limit_is_stopped_and_the_next_ones_are_graded(grade
     kernels = cluster["client"].run(lambda: [p.pid for p in __import__("psutil").Process().children(recursive=True)
                                              if "sleep" in " ".join(p.cmdline()) or "ipykernel" in " ".join(p.cmdline())])
     assert all(not pids for pids in kernels.values()), kernels
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_warm_grading_process_gives_its_kernels_their_share_of_the_cores(tmp_path, monkeypatch):
+    # A Dask worker's nanny sets OMP_NUM_THREADS=1 (and OpenBLAS's and MKL's); the grading process it starts passes
+    # the same count to TensorFlow. A worker without those variables shares its cores among its threads.
+    from course_utils.instructor._dask_tasks import GradingServer
+    from course_utils.instructor.sandbox import THREAD_VARIABLES
+
+    def environment_of(server):
+        with open(f"/proc/{server.proc.pid}/environ", "rb") as fh:
+            pairs = (item.decode().partition("=") for item in fh.read().split(b"\0") if item)
+            return {name: value for name, _, value in pairs if name in THREAD_VARIABLES}
+
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    server = GradingServer(str(tmp_path), concurrent=4)
+    try:
+        assert environment_of(server) == dict.fromkeys(THREAD_VARIABLES, "1")
+    finally:
+        server.kill()
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    server = GradingServer(str(tmp_path), concurrent=2)
+    try:
+        share = str(max(1, len(os.sched_getaffinity(0)) // 2))
+        assert environment_of(server) == dict.fromkeys(THREAD_VARIABLES, share)
+    finally:
+        server.kill()

@@ -263,3 +263,22 @@ def test_a_user_level_nbgrader_config_is_read_the_same_way_by_every_command(cour
     code, out, err = _run(capsys, "export", "--to", str(tmp_path / "grades.csv"), "--course-dir", str(course))
     assert code == 0, out + err
     assert "alice" in (tmp_path / "grades.csv").read_text()
+
+
+# ---------------------------------------------------------------- the kernels' share of the cores when grading
+
+
+def test_thread_variables_share_the_cores_among_the_kernels_running_at_once(monkeypatch):
+    from course_utils.instructor.sandbox import THREAD_VARIABLES, thread_variables
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
+    assert thread_variables(4, environ={}) == {name: "4" for name in THREAD_VARIABLES}
+    assert thread_variables(1, environ={}) == {name: "16" for name in THREAD_VARIABLES}
+    assert thread_variables(5, environ={}) == {name: "3" for name in THREAD_VARIABLES}
+    assert thread_variables(64, environ={}) == {name: "1" for name in THREAD_VARIABLES}  # at least one each
+    # what the instructor (or Dask, which sets OMP_NUM_THREADS=1 in its workers) set is kept and followed
+    assert thread_variables(4, environ={"OMP_NUM_THREADS": "1"}) == {
+        "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1"}
+    assert thread_variables(2, environ={"TF_NUM_INTRAOP_THREADS": "6"}) == {
+        "OMP_NUM_THREADS": "8", "OPENBLAS_NUM_THREADS": "8", "MKL_NUM_THREADS": "8"}
+    assert thread_variables(2, environ=dict.fromkeys(THREAD_VARIABLES, "2")) == {}

@@ -47,11 +47,14 @@ class GradingServer:
     leaves nothing running. Its log (nbgrader's warnings) goes to a file beside its jobs.
     """
 
-    def __init__(self, folder: str):
+    def __init__(self, folder: str, concurrent: int = 1):
         import subprocess
+
+        from .sandbox import thread_variables
 
         self.log = open(os.path.join(folder, "server.log"), "ab")
         self.proc = subprocess.Popen([sys.executable, "-m", "course_utils.instructor._grading_worker", "--serve"],
+                                     env={**os.environ, **thread_variables(concurrent)},
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
                                      start_new_session=True,
                                      preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
@@ -93,6 +96,7 @@ class GraderPlugin(WorkerPlugin):
 
         self.folder = tempfile.mkdtemp(prefix="nn-course-grader-")
         self.servers, self.lock = {}, threading.Lock()
+        self.concurrent = worker.state.nthreads  # kernels this worker runs at once: they share the cores
 
     def server(self) -> GradingServer:
         import threading
@@ -100,7 +104,7 @@ class GraderPlugin(WorkerPlugin):
         with self.lock:
             server = self.servers.get(threading.get_ident())
             if server is None or not server.alive:
-                server = self.servers[threading.get_ident()] = GradingServer(self.folder)
+                server = self.servers[threading.get_ident()] = GradingServer(self.folder, self.concurrent)
             return server
 
     def teardown(self, worker):

@@ -256,14 +256,18 @@ def _sqlite_path(db_url: str) -> str:
 # {"failure": "error" | "died" | "overdue", "error": text, "exitcode": int | None}.
 
 
-def _worker_main(conn, bundle, log_path) -> None:
+def _worker_main(conn, bundle, log_path, concurrent) -> None:
     """A forked grading process: grades the submissions the parent sends, one at a time, until it is sent None.
 
     It lives in a session of its own, so the parent can kill it with everything it started; its stdout and stderr go
     to ``log_path``. A long-lived worker pays Python's and nbgrader's per-process warm-up once, not per submission
     (forking a fresh process per submission costs about a third more CPU). ``bundle`` is inherited from the parent.
+    Its kernels get their share of the cores among the ``concurrent`` workers (``sandbox.thread_variables``).
     """
+    from .sandbox import thread_variables
+
     os.setsid()
+    os.environ.update(thread_variables(concurrent))
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(log, 1)
     os.dup2(log, 2)
@@ -292,9 +296,9 @@ def _worker_main(conn, bundle, log_path) -> None:
 class _Worker:
     """The parent's handle on one forked worker process and the submission it is grading."""
 
-    def __init__(self, ctx, bundle, log_path):
+    def __init__(self, ctx, bundle, log_path, concurrent):
         self.conn, child_conn = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child_conn, bundle, log_path), daemon=False)
+        self.proc = ctx.Process(target=_worker_main, args=(child_conn, bundle, log_path, concurrent), daemon=False)
         self.proc.start()
         child_conn.close()
         self.student = None
@@ -345,7 +349,8 @@ class _LocalGrader:
         with tempfile.TemporaryDirectory(prefix=f"nn-course-autograde-{plan.assignment}-") as tmp:
             log_path = os.path.join(tmp, "workers.log")
             try:
-                workers += [_Worker(ctx, plan.bundle, log_path) for _ in range(min(self.jobs, len(queue)))]
+                concurrent = min(self.jobs, len(queue))
+                workers += [_Worker(ctx, plan.bundle, log_path, concurrent) for _ in range(concurrent)]
                 while queue or any(w.student for w in workers):
                     for w in workers:
                         if w.student is None and queue:
@@ -367,7 +372,7 @@ class _LocalGrader:
                             w.kill()
                             outcome = {"failure": "overdue" if overdue else "died", "exitcode": w.proc.exitcode}
                             if queue:
-                                workers[i] = _Worker(ctx, plan.bundle, log_path)
+                                workers[i] = _Worker(ctx, plan.bundle, log_path, concurrent)
                         yield student, outcome
                 for w in workers:
                     w.stop()

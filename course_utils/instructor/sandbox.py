@@ -181,10 +181,31 @@ def sandbox_command(cmd: list[str], *, cwd: str | None, socket_dir: str, limits:
     return args + ["--", *inner]
 
 
+# The thread pools a graded kernel may start: OpenMP, OpenBLAS and MKL (NumPy's matrix products), TensorFlow's ops.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS")
+
+
+def thread_variables(concurrent: int, environ=None) -> dict:
+    """The thread counts for one of ``concurrent`` kernels running at once on this machine: its share of the cores.
+
+    Without them every kernel starts one thread per core in each library, and ``--jobs N`` runs N times as many
+    threads as there are cores, which slows all of them. A variable already set in ``environ`` (default
+    ``os.environ``) is kept; ``OMP_NUM_THREADS`` set alone also sets the others (Dask sets it to 1 in its workers).
+    Returns the variables to add: {name: "count"}.
+    """
+    environ = os.environ if environ is None else environ
+    if hasattr(os, "sched_getaffinity"):
+        cores = len(os.sched_getaffinity(0))
+    else:  # macOS
+        cores = os.cpu_count() or 1
+    count = environ.get("OMP_NUM_THREADS") or str(max(1, cores // max(1, concurrent)))
+    return {name: count for name in THREAD_VARIABLES if not environ.get(name)}
+
+
 def passed_environment() -> dict:
     """The variables of the grader's environment that the kernel gets (the rest is cleared)."""
-    keep = ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "NN_COURSE_DATA", "NN_COURSE_FAST", "OMP_NUM_THREADS",
-            "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TZ")
+    keep = ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "NN_COURSE_DATA", "NN_COURSE_FAST", *THREAD_VARIABLES,
+            "TZ")
     return {k: os.environ[k] for k in keep if k in os.environ}
 
 
