@@ -20,6 +20,9 @@ Settings (environment variables of the hub; defaults in brackets):
     NN_COURSE_DIR           the course folder in an instructor's server [~/course]
     NN_COURSE_ROLE_CONFIG   where the image keeps deploy/jupyter/ [/etc/jupyter/nn-course]
 
+A server given a CPU limit (``c.Spawner.cpu_limit``; ``singleuser.cpu.limit`` on Zero to JupyterHub) gets that many
+threads for NumPy's BLAS and TensorFlow (``thread_environment``).
+
 Not chosen here: the authenticator (your institution's: OAuth, LTI, LDAP, ...) and the spawner (KubeSpawner on
 Zero to JupyterHub; tests/test_hub.py adds a dummy authenticator and local processes for its run on 127.0.0.1).
 Run it with ``jupyterhub -f deploy/jupyterhub_config.py`` after adding those, or load it from your own
@@ -62,9 +65,28 @@ def role_of(username):
     return "instructor" if username in INSTRUCTORS else "student"
 
 
+# The thread pools of NumPy's BLAS (OpenMP, OpenBLAS, MKL) and of TensorFlow's ops
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS")
+
+
+def thread_environment(cpu_limit, environment):
+    """The thread counts to add to a server's ``environment`` when it is limited to ``cpu_limit`` CPUs (None: none).
+
+    A container sees every core of its node, so without these NumPy and TensorFlow would start one thread per core of
+    the node in each kernel, and on a server limited to 2 of 64 cores those threads wait for each other (the
+    kernel's time slices run out): a training step then takes several times as long. What the hub's admin set in
+    ``c.Spawner.environment`` is kept, and an ``OMP_NUM_THREADS`` set there counts for the other libraries too.
+    """
+    count = environment.get("OMP_NUM_THREADS") or (max(1, int(cpu_limit)) if cpu_limit else None)
+    if count is None:
+        return {}
+    return {name: str(count) for name in THREAD_VARIABLES if name not in environment}
+
+
 def course_environment(spawner):
     """``pre_spawn_hook``: give the user's server the configuration of its role and the course's settings."""
     role = role_of(spawner.user.name)
+    spawner.environment.update(thread_environment(spawner.cpu_limit, spawner.environment))
     spawner.environment.update({
         "JUPYTER_CONFIG_PATH": os.path.join(ROLE_CONFIG, role),
         "NN_COURSE_ROLE": role,
