@@ -381,22 +381,6 @@ def test_unknown_student_is_flagged_not_fatal(graded):
     assert (r["status"], r["score"], r["reasons"]) == ("flagged", None, ["no submission: submitted/ghost/ps1 does not exist"])
 
 
-def test_bad_arguments(tmp_path):
-    with pytest.raises(ValueError, match="jobs must be an int >= 1"):
-        autograde(ASSIGNMENT, course_dir=tmp_path, jobs=0)
-    with pytest.raises(TypeError, match="students must be student ids"):
-        autograde(ASSIGNMENT, course_dir=tmp_path, students=[3])
-    with pytest.raises(CourseError, match="not a folder"):
-        autograde(ASSIGNMENT, course_dir=tmp_path / "nope")
-    with pytest.raises(CourseError, match="has no nbgrader_config.py"):
-        autograde(ASSIGNMENT, course_dir=tmp_path, progress=False)
-    (tmp_path / "nbgrader_config.py").write_text("")
-    with pytest.raises(CourseError, match="is not in the gradebook"):
-        autograde(ASSIGNMENT, course_dir=tmp_path, progress=False)
-    with pytest.raises(TypeError, match="scheduler must be a Dask scheduler address"):
-        autograde(ASSIGNMENT, course_dir=tmp_path, scheduler=8786)
-
-
 def test_platform_without_fork_gets_a_clear_error(graded, monkeypatch):
     import multiprocessing
 

@@ -282,7 +282,7 @@ ERRORS = [
     ("export", "no gradebook at"),
     ("feedback perceptron", "no autograded submission of 'perceptron': run `nn-course autograde perceptron` first"),
     ("feedback perceptron --student zoe", "run `nn-course autograde perceptron` first"),
-    ("autograde perceptron --no-sandbox --no-progress", "assignment 'perceptron' is not in the gradebook"),
+    ("autograde perceptron --no-sandbox --no-progress", "there is no gradebook at"),
 ]
 
 

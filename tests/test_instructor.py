@@ -282,3 +282,34 @@ def test_thread_variables_share_the_cores_among_the_kernels_running_at_once(monk
     assert thread_variables(2, environ={"TF_NUM_INTRAOP_THREADS": "6"}) == {
         "OMP_NUM_THREADS": "8", "OPENBLAS_NUM_THREADS": "8", "MKL_NUM_THREADS": "8"}
     assert thread_variables(2, environ=dict.fromkeys(THREAD_VARIABLES, "2")) == {}
+
+
+def test_autograde_refuses_bad_arguments_before_touching_the_course(tmp_path):
+    from course_utils.instructor.autograde import autograde
+
+    with pytest.raises(ValueError, match=r"jobs \(submissions graded at once\) must be an integer >= 1; got 0"):
+        autograde("ps1", course_dir=tmp_path, jobs=0)
+    with pytest.raises(TypeError, match="jobs .* must be an integer; got str '2'"):
+        autograde("ps1", course_dir=tmp_path, jobs="2")
+    with pytest.raises(ValueError, match=r"timeout \(seconds per cell, or None .*\) must be a finite number > 0"):
+        autograde("ps1", course_dir=tmp_path, timeout=-1)
+    with pytest.raises(TypeError, match="wall_limit .* must be a real number; got str"):
+        autograde("ps1", course_dir=tmp_path, wall_limit="600")
+    with pytest.raises(TypeError, match="students must be student ids"):
+        autograde("ps1", course_dir=tmp_path, students=[3])
+    with pytest.raises(CourseError, match="not a folder"):
+        autograde("ps1", course_dir=tmp_path / "nope")
+    with pytest.raises(CourseError, match="has no nbgrader_config.py"):
+        autograde("ps1", course_dir=tmp_path, progress=False)
+    (tmp_path / "nbgrader_config.py").write_text("")
+    with pytest.raises(CourseError, match=r"there is no gradebook at .*gradebook.db: generate 'ps1' first"):
+        autograde("ps1", course_dir=tmp_path, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nbgrader_config.py"]  # no empty gradebook left behind
+    from nbgrader.api import Gradebook
+
+    ensure_tools_on_path()
+    Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}").close()
+    with pytest.raises(CourseError, match="is not in the gradebook"):
+        autograde("ps1", course_dir=tmp_path, progress=False)
+    with pytest.raises(TypeError, match="scheduler must be a Dask scheduler address"):
+        autograde("ps1", course_dir=tmp_path, scheduler=8786)

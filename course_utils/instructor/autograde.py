@@ -40,6 +40,7 @@ import warnings
 from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import wait
 
+from .._validation import check_positive_int, check_positive_number
 from .course import CourseError, coursedir, ensure_tools_on_path, file_digests, student_folders
 
 __all__ = ["autograde", "AutogradeSummary", "gradebook_rows"]
@@ -181,15 +182,6 @@ class _Plan:
     before: dict = field(default_factory=dict)  # {student: file_digests of the submission before grading}
 
 
-def _check_number(name, value, what, *, allow_none=True, integer=False):
-    if value is None and allow_none:
-        return
-    kinds = int if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or value <= 0:
-        kind = "an int >= 1" if integer else "a positive number"
-        raise ValueError(f"{name} must be {kind} ({what}){' or None' if allow_none else ''}, got {value!r}")
-
-
 def _plan(assignment, course_dir, students, timeout, sandbox, limits, wall_limit) -> _Plan:
     """Check the arguments and the course; find the submissions; pack the inputs every job shares."""
     from nbgrader.api import Gradebook, MissingEntry
@@ -199,8 +191,10 @@ def _plan(assignment, course_dir, students, timeout, sandbox, limits, wall_limit
 
     if not isinstance(assignment, str) or not assignment:
         raise TypeError(f"assignment must be an assignment id (a non-empty str), got {assignment!r}")
-    _check_number("timeout", timeout, "seconds per cell")
-    _check_number("wall_limit", wall_limit, "seconds per submission")
+    if timeout is not None:
+        check_positive_number(timeout, "timeout (seconds per cell, or None for the configuration's)")
+    if wall_limit is not None:
+        check_positive_number(wall_limit, "wall_limit (seconds per submission, or None)")
     if students is not None:
         students = [students] if isinstance(students, str) else list(students)
         if not all(isinstance(s, str) and s for s in students):
@@ -216,6 +210,9 @@ def _plan(assignment, course_dir, students, timeout, sandbox, limits, wall_limit
     cd = coursedir(course_dir)
     config = cd.config
     db_path = _sqlite_path(cd.db_url)
+    if not os.path.isfile(db_path):  # opening it would create an empty one
+        raise CourseError(f"there is no gradebook at {db_path}: generate {assignment!r} first (`nn-course generate "
+                          f"{assignment}` or `nbgrader generate_assignment {assignment}`)")
     with Gradebook(cd.db_url) as gb:
         try:
             notebooks = gb.find_assignment(assignment).notebooks
@@ -578,7 +575,7 @@ def autograde(assignment, *, course_dir=".", students=None, jobs=1, timeout=None
     from nbgrader.api import Gradebook
     from tqdm.auto import tqdm
 
-    _check_number("jobs", jobs, "submissions graded at once", allow_none=False, integer=True)
+    check_positive_int(jobs, "jobs (submissions graded at once)")
     if scheduler is not None and (not isinstance(scheduler, str) or not scheduler):
         raise TypeError(f"scheduler must be a Dask scheduler address (str, e.g. 'tcp://host:8786'), got {scheduler!r}")
     start = time.perf_counter()
