@@ -20,7 +20,6 @@ import pytest
 
 from course_utils.instructor.cli import main
 from course_utils.instructor.course import nbgrader_api
-from course_utils.instructor.generate import generate
 from course_utils.instructor.grades import export_grades, generate_feedback, submission_scores
 from course_utils.instructor.submissions import import_submissions
 from gradebook_helpers import cell_scores, set_manual_score

@@ -419,3 +419,22 @@ def test_kernels_graded_at_once_share_the_cores(tmp_path, monkeypatch, omp):
     for student in ("ann", "ben"):
         assert _threads_seen(course, student) == [expected] * 4
     assert all(name not in os.environ for name in THREAD_VARIABLES[1:])  # the instructor's process is unchanged
+
+
+def test_a_course_with_another_directory_structure_is_graded_and_given_feedback_there(tmp_path):
+    # nbgrader's directory_structure = {nbgrader_step}/{assignment_id}/{student_id}: autograde reads the submission
+    # there and writes autograded/ there, and feedback follows.
+    from course_utils.instructor.grades import generate_feedback
+
+    course = make_course(tmp_path / "course")
+    with open(course / "nbgrader_config.py", "a") as fh:
+        fh.write("c.CourseDirectory.directory_structure = '{nbgrader_step}/{assignment_id}/{student_id}'\n")
+    folder = course / "submitted" / ASSIGNMENT / "ann"
+    folder.mkdir(parents=True)
+    (folder / "timestamp.txt").write_text("2026-11-20 12:00:00.000000 UTC")
+    nbformat.write(student_notebook(course), folder / f"{ASSIGNMENT}.ipynb")
+    (row,) = autograde(ASSIGNMENT, course_dir=course, progress=False).rows
+    assert (row["student"], row["status"], row["score"]) == ("ann", "graded", 5.0)
+    assert (course / "autograded" / ASSIGNMENT / "ann" / f"{ASSIGNMENT}.ipynb").is_file()
+    assert generate_feedback(ASSIGNMENT, course) == [course / "feedback" / ASSIGNMENT / "ann" / f"{ASSIGNMENT}.html"]
+    assert not (course / "autograded" / "ann").exists() and not (course / "feedback" / "ann").exists()

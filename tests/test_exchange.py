@@ -319,3 +319,30 @@ def test_import_no_longer_answers_to_collect(course, tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["collect", "perceptron", str(tmp_path), "--course-dir", str(course)])
     assert "unrecognized arguments" in capsys.readouterr().err
+
+
+def test_a_course_with_another_directory_structure_is_followed_both_ways(released, tmp_path, capsys):
+    # The course keeps its folders as <step>/<assignment>/<student>: collect writes there, autograde and feedback read
+    # there, and release-feedback finds the submission's secret and the feedback there.
+    course, exchange = released
+    with open(course / "nbgrader_config.py", "a") as fh:
+        fh.write("\nc.CourseDirectory.directory_structure = '{nbgrader_step}/{assignment_id}/{student_id}'\n")
+    home = _submit("alice", exchange, tmp_path)
+    code, out, err = _run(capsys, "collect", "perceptron", "--course-dir", str(course), "--exchange", str(exchange))
+    assert code == 0, err
+    submitted = course / "submitted" / "perceptron" / "alice"
+    assert (submitted / "perceptron.ipynb").is_file() and (submitted / "submission_secret.txt").is_file()
+    assert "alice: new submission of" in out and not (course / "submitted" / "alice").exists()
+    feedback = course / "feedback" / "perceptron" / "alice"
+    feedback.mkdir(parents=True)
+    (feedback / "perceptron.html").write_text("<html><body>feedback for alice</body></html>")
+    graded = course / "autograded" / "perceptron" / "alice"
+    graded.mkdir(parents=True)
+    (graded / "timestamp.txt").write_text((submitted / "timestamp.txt").read_text())
+    code, out, err = _run(capsys, "release-feedback", "perceptron", "--course-dir", str(course),
+                          "--exchange", str(exchange))
+    assert code == 0, out + err
+    assert "alice: perceptron.html" in out
+    _student("FetchFeedback", "alice", exchange, home)
+    (fetched,) = (home / "perceptron" / "feedback").glob("*/perceptron.html")
+    assert fetched.read_text() == "<html><body>feedback for alice</body></html>"

@@ -155,6 +155,23 @@ def test_import_from_folders_and_zips_copies_submissions_unchanged(course, tmp_p
     assert "imported 3 submission(s)" in out
 
 
+SWAPPED_LAYOUT = "\nc.CourseDirectory.directory_structure = '{nbgrader_step}/{assignment_id}/{student_id}'\n"
+
+
+def test_import_puts_submissions_where_the_courses_directory_structure_says(course, tmp_path, capsys):
+    with open(course / "nbgrader_config.py", "a") as fh:
+        fh.write(SWAPPED_LAYOUT)
+    downloads = tmp_path / "downloads"
+    (downloads / "alice" / "perceptron").mkdir(parents=True)
+    (downloads / "alice" / "perceptron" / "perceptron.ipynb").write_bytes(_notebook_bytes("alice"))
+    code, out, _ = _run(capsys, "import", "perceptron", str(downloads), "--course-dir", str(course))
+    assert code == 0, out
+    assert (course / "submitted" / "perceptron" / "alice" / "perceptron.ipynb").read_bytes() == _notebook_bytes("alice")
+    assert not (course / "submitted" / "alice").exists()
+    code, _, err = _run(capsys, "import", "perceptron", str(downloads), "--keep-existing", "--course-dir", str(course))
+    assert code == 2 and f"already imported into {course / 'submitted' / 'perceptron' / 'alice'};" in err
+
+
 def test_import_reports_each_bad_submission_and_imports_the_rest(course, tmp_path):
     downloads = tmp_path / "downloads"
     (downloads / "good" / "perceptron").mkdir(parents=True)

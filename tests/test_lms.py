@@ -18,7 +18,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from course_utils.instructor.cli import main
 from course_utils.instructor.course import CourseError
-from course_utils.instructor.lms import export_to_lms, import_from_lms, read_roster
+from course_utils.instructor.lms import import_from_lms, read_roster
 
 ROOT = Path(__file__).resolve().parents[1]
 DUE = "2026-10-01 23:59:00 UTC"

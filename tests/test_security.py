@@ -24,7 +24,7 @@ import test_autograde as course_kit  # noqa: E402
 
 from course_utils.instructor.autograde import autograde, printable  # noqa: E402
 from course_utils.instructor.cli import main  # noqa: E402
-from course_utils.instructor.sandbox import SANDBOX_UID, sandbox_command, sandbox_uid  # noqa: E402
+from course_utils.instructor.sandbox import SANDBOX_UID, sandbox_command  # noqa: E402
 
 pytestmark = [pytest.mark.slow,  # grades a class of hostile submissions in the sandbox
               pytest.mark.skipif(shutil.which("bwrap") is None,

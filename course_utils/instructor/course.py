@@ -119,6 +119,14 @@ def course_path(step, course_dir="."):
     return Path(cd.root) / getattr(cd, f"{step}_directory")
 
 
+def student_folder(step, student, assignment, course_dir=".", *, coursedir_=None):
+    """The folder of one student's ``assignment`` at ``step`` (e.g. "submitted"), where nbgrader reads and writes it:
+    ``<step>/<student>/<assignment>`` unless the course changes nbgrader's ``directory_structure``. ``student`` is
+    "." for the steps without students (source, release). coursedir_: an already loaded ``CourseDirectory``."""
+    cd = coursedir_ if coursedir_ is not None else coursedir(course_dir)
+    return Path(cd.format_path(getattr(cd, f"{step}_directory"), student, assignment))
+
+
 def student_folders(step, assignment, course_dir=".", *, coursedir_=None):
     """``{student id: folder}`` of the students with a folder for ``assignment`` at ``step`` (e.g. "submitted").
 

@@ -28,7 +28,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .course import (CourseError, Report, check_assignment, course_path, load_config, run_nbgrader,
+from .course import (CourseError, Report, check_assignment, coursedir, load_config, run_nbgrader, student_folder,
                      student_folders)
 from .submissions import _STUDENT_ID  # the ids nn-course import accepts: each names a folder
 _SECRET = re.compile(r"^[0-9a-f]{16,256}$")  # nbgrader writes secrets.token_hex(64)
@@ -124,7 +124,7 @@ def release_assignment(assignment, course_dir=".", exchange=None, force=False):
     check_assignment(assignment, course_dir)
     config = exchange_config(course_dir, exchange)
     root = _exchange_root(config, create=True)
-    release = course_path("release", course_dir) / assignment
+    release = student_folder("release", ".", assignment, course_dir)
     if not _notebooks(release):
         raise CourseError(f"{assignment!r} has no student version yet ({release}): run "
                           f"`nn-course generate {assignment}` first")
@@ -146,7 +146,8 @@ def _submission_time(folder):
 
 
 def collect_submissions(assignment, course_dir=".", exchange=None, students=None):
-    """Copy each student's latest submission of ``assignment`` from the exchange into ``submitted/<student>/``.
+    """Copy each student's latest submission of ``assignment`` from the exchange into ``submitted/<student>/``
+    (or wherever the course's ``directory_structure`` puts it).
 
     A student collected before is updated when the exchange holds a newer submission. students: only these ids.
     Returns an :class:`ExchangeReport`: ``done`` maps each student to what happened; ``problems`` lists the
@@ -176,14 +177,15 @@ def collect_submissions(assignment, course_dir=".", exchange=None, students=None
                 else f"; it was never released: run `nn-course release {assignment}` first")
         raise CourseError(f"nothing to collect: no student has submitted {assignment!r} to the exchange yet "
                           f"({inbound}){hint}")
-    submitted = course_path("submitted", course_dir)
+    cd = coursedir(course_dir)
     for student in sorted(by_student):
-        before = _submission_time(submitted / student / assignment)
+        submitted = student_folder("submitted", student, assignment, coursedir_=cd)
+        before = _submission_time(submitted)
         app = _exchange_app("Collect", config, update=True)
         app.coursedir.assignment_id = assignment
         app.coursedir.student_id = student
         log = _run(app, f"collect {student}'s submission of {assignment!r}")
-        after = _submission_time(submitted / student / assignment)
+        after = _submission_time(submitted)
         if before is None:
             report.done[student] = f"new submission of {after}"
         elif before != after:
@@ -200,7 +202,8 @@ def collect_submissions(assignment, course_dir=".", exchange=None, students=None
 
 
 def release_feedback(assignment, course_dir=".", exchange=None, students=None):
-    """Publish the feedback in ``feedback/<student>/<assignment>/*.html`` to the exchange, for each student to fetch.
+    """Publish the feedback in ``feedback/<student>/<assignment>/*.html`` (or wherever the course's
+    ``directory_structure`` puts it) to the exchange, for each student to fetch.
 
     Each file is published under a name derived from the secret of the submission it grades, which only that
     student's server holds. Feedback is released only for submissions collected through the exchange (they carry
@@ -210,9 +213,10 @@ def release_feedback(assignment, course_dir=".", exchange=None, students=None):
     check_assignment(assignment, course_dir)
     config = exchange_config(course_dir, exchange)
     root = _exchange_root(config)
-    feedback = course_path("feedback", course_dir)
-    with_feedback = [student for student, folder in student_folders("feedback", assignment, course_dir).items()
-                     if any(folder.glob("*.html"))]
+    cd = coursedir(course_dir)
+    feedback = {student: folder for student, folder in student_folders("feedback", assignment, coursedir_=cd).items()
+                if any(folder.glob("*.html"))}
+    with_feedback = sorted(feedback)
     if students:
         missing = sorted(set(students) - set(with_feedback))
         if missing:
@@ -222,38 +226,38 @@ def release_feedback(assignment, course_dir=".", exchange=None, students=None):
     if not with_feedback:
         raise CourseError(f"no feedback of {assignment!r} to release: run `nn-course autograde {assignment}` and "
                           f"`nn-course feedback {assignment}` first")
-    submitted = course_path("submitted", course_dir)
-    autograded = course_path("autograded", course_dir)
     report = ExchangeReport("released feedback to", assignment, root)
+    secret_of = {}
     with tempfile.TemporaryDirectory(prefix="nn-course-feedback-") as staging:
         staged = {}
         for student in with_feedback:
-            sub = submitted / student / assignment
+            sub = student_folder("submitted", student, assignment, coursedir_=cd)
             secret_file = sub / "submission_secret.txt"
             secret = secret_file.read_text().strip() if secret_file.is_file() else ""
             if not secret:
                 report.problems.append((student, f"not submitted through the exchange (no {secret_file}): hand "
-                                                 f"back {feedback / student / assignment} another way"))
+                                                 f"back {feedback[student]} another way"))
                 continue
             if not _SECRET.match(secret):
                 report.problems.append((student, f"{secret_file} is not a secret nbgrader wrote (hexadecimal): "
                                                  "collect the submission again"))
                 continue
-            taken, graded = _submission_time(sub), _submission_time(autograded / student / assignment)
+            taken = _submission_time(sub)
+            graded = _submission_time(student_folder("autograded", student, assignment, coursedir_=cd))
             if graded is not None and graded != taken:
                 report.problems.append((student, f"the feedback grades the submission of {graded}, but the one "
                                                  f"collected is of {taken}: run `nn-course autograde {assignment} "
                                                  f"--student {student}` and `nn-course feedback {assignment}` "
                                                  "again"))
                 continue
-            folder = Path(staging) / student / assignment
+            folder = Path(cd.format_path(staging, student, assignment))  # the course's layout, in the staging folder
             folder.mkdir(parents=True)
-            htmls = sorted((feedback / student / assignment).glob("*.html"))
+            htmls = sorted(feedback[student].glob("*.html"))
             for html in htmls:
                 shutil.copyfile(html, folder / html.name)
             (folder / "submission_secret.txt").write_text(secret)
             (folder / "timestamp.txt").write_text(taken or "")
-            staged[student] = [html.name for html in htmls]
+            staged[student], secret_of[student] = [html.name for html in htmls], secret
         if staged:
             config.CourseDirectory.feedback_directory = staging  # an absolute folder: nbgrader reads it as is
             app = _exchange_app("ReleaseFeedback", config)
@@ -263,9 +267,9 @@ def release_feedback(assignment, course_dir=".", exchange=None, students=None):
 
     published = root / config.CourseDirectory.course_id / "feedback"
     for student, names in staged.items():
-        secret = (submitted / student / assignment / "submission_secret.txt").read_text().strip()
         absent = [name for name in names
-                  if not (published / f"{notebook_hash(secret=secret, notebook_id=name[:-len('.html')])}.html")
+                  if not (published / f"{notebook_hash(secret=secret_of[student], notebook_id=name[:-len('.html')])}"
+                                      ".html")
                   .is_file()]
         if absent:
             report.problems.append((student, f"nbgrader did not publish {', '.join(absent)} (its log may say why)"))

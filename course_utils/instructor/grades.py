@@ -5,7 +5,8 @@ The gradebook (``gradebook.db`` at the course root) is nbgrader's; these are thi
 """
 from pathlib import Path
 
-from .course import CourseError, check_assignment, coursedir, load_config, nbgrader_api, run_nbgrader, students_with
+from .course import (CourseError, check_assignment, coursedir, load_config, nbgrader_api, run_nbgrader,
+                     student_folder, students_with)
 
 
 def _gradebook(course_dir):
@@ -94,7 +95,6 @@ def generate_feedback(assignment, course_dir=".", students=None):
     """
     check_assignment(assignment, course_dir)
     api = nbgrader_api(course_dir, config=feedback_config())
-    root = Path(api.coursedir.root)
     available = students_with("autograded", assignment, course_dir)
     if not available:
         raise CourseError(f"no autograded submission of {assignment!r}: run `nn-course autograde {assignment}` first")
@@ -102,11 +102,11 @@ def generate_feedback(assignment, course_dir=".", students=None):
     missing = sorted(set(chosen) - set(available))
     if missing:
         raise CourseError(f"not autograded yet for {assignment!r}: {', '.join(missing)}")
-    feedback = root / api.coursedir.feedback_directory
-    for student in chosen:
+    folders = {student: student_folder("feedback", student, assignment, coursedir_=api.coursedir) for student in chosen}
+    for student, folder in folders.items():
         run_nbgrader(api.generate_feedback(assignment, student), f"generate the feedback of {student} for {assignment!r}")
-        _keep_only_html(feedback / student / assignment)
-    return sorted(p for student in chosen for p in (feedback / student / assignment).glob("*.html"))
+        _keep_only_html(folder)
+    return sorted(p for folder in folders.values() for p in folder.glob("*.html"))
 
 
 def _keep_only_html(folder):

@@ -85,7 +85,7 @@ from pathlib import Path, PurePosixPath
 
 from nbgrader.plugins import FileNameCollectorPlugin
 
-from .course import CourseError, check_assignment, course_path
+from .course import CourseError, check_assignment, coursedir, student_folder
 from .submissions import _STUDENT_ID, ImportReport, _timestamp
 
 LMS_NAMES = ("canvas", "moodle", "gradescope")
@@ -602,7 +602,7 @@ def import_from_lms(archive, assignment, course_dir=".", *, lms, roster, id_colu
                           f"{'has no submission times' if lms == 'moodle' else 'gives the submission times'}, and "
                           "nbgrader compares times with the due date in its gradebook")
     check_assignment(assignment, course_dir)
-    notebooks = sorted(p.name for p in (course_path("source", course_dir) / assignment).glob("*.ipynb"))
+    notebooks = sorted(p.name for p in student_folder("source", ".", assignment, course_dir).glob("*.ipynb"))
     table = read_roster(roster, lms, id_column)
     archive = Path(archive).expanduser().resolve()
     if not archive.exists():
@@ -622,9 +622,9 @@ def import_from_lms(archive, assignment, course_dir=".", *, lms, roster, id_colu
         candidates = _collect(workdir, root, bad, collector, table, notebooks, wanted, report)
         chosen = _choose(candidates, assignment, notebooks, lms, report)
 
-        submitted = course_path("submitted", course_dir)
+        cd = coursedir(course_dir)
         for student, kept in chosen.items():
-            dest = submitted / student / assignment
+            dest = student_folder("submitted", student, assignment, coursedir_=cd)
             label = next(iter(kept.values())).label
             if dest.exists():
                 if not overwrite:

@@ -39,7 +39,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .course import CourseError, Report, check_assignment, course_path
+from .course import CourseError, Report, check_assignment, coursedir, student_folder
 
 _STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$")
 _SKIP_PARTS = {".ipynb_checkpoints", "__MACOSX", "__pycache__"}
@@ -124,7 +124,7 @@ def import_submissions(source, assignment, course_dir=".", *, students=None, ove
     source = Path(source).expanduser().resolve()
     if not source.is_dir():
         raise CourseError(f"no folder {source}: pass the folder holding <student>/{assignment}/ folders or <student>.zip files")
-    submitted = course_path("submitted", course_dir)
+    cd = coursedir(course_dir)
     wanted = set(students) if students else None
     report = ImportReport(assignment)
 
@@ -145,7 +145,7 @@ def import_submissions(source, assignment, course_dir=".", *, students=None, ove
             if len(found) > 1:
                 raise CourseError(f"found both a folder and a zip: {', '.join(str(f) for f in found)}; keep one")
             item = found[0]
-            dest = submitted / student / assignment
+            dest = student_folder("submitted", student, assignment, coursedir_=cd)
             if dest.exists():
                 if not overwrite:
                     raise CourseError(f"already imported into {dest}; drop --keep-existing to replace it")
