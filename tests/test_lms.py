@@ -326,6 +326,18 @@ def test_gradescope_import_uses_the_metadata_for_people_and_times(course, tmp_pa
                                                    "perceptron.ipynb, replaced by submission_9010/perceptron.ipynb")]
 
 
+def test_an_lms_import_follows_the_courses_directory_structure(course, tmp_path):
+    with open(course / "nbgrader_config.py", "a") as fh:
+        fh.write("\nc.CourseDirectory.directory_structure = '{nbgrader_step}/{assignment_id}/{student_id}'\n")
+    archive = _gradescope_archive(tmp_path / "assignment_4242_export.zip")
+    roster = _csv(tmp_path / "roster.csv", [["First Name", "Last Name", "SID", "Email", "Role"],
+                                            ["José", "García", "2026001", "jose.garcia@uni.example", "Student"]])
+    import_from_lms(archive, "perceptron", course, lms="gradescope", roster=roster)
+    folder = course / "submitted" / "perceptron" / "2026001"
+    assert sorted(p.name for p in folder.iterdir()) == ["perceptron.ipynb", "timestamp.txt"]
+    assert (folder / "perceptron.ipynb").read_bytes() == _nb("josé")
+
+
 def test_gradescope_group_submission_goes_to_every_submitter(course, tmp_path):
     """A submission with two submitters is imported for each; a file beside the export folder and a metadata entry
     without files are reported."""
