@@ -463,6 +463,8 @@ def test_feedback_names_the_first_wrong_thing(course, graded):
     assert [p.parent.parent.name for p in paths] == ["solution", "wrong_sign"]
     html = (course / "feedback" / "wrong_sign" / "perceptron" / "perceptron.html").read_text()
     assert "w_new for the example of the check (a missed positive), entry [1]: -2, expected 0 (relative error 1)" in html
+    # the formulas are MathML, drawn by the browser without MathJax's CDN; none is left as TeX
+    assert html.count("<math") > 20 and 'display="block"' in html and r"$\hat{y}$" not in html
 
 
 def test_scores_in_the_exported_csv_match_the_gradebook(course, graded, tmp_path):

@@ -411,6 +411,10 @@ def test_a_class_on_jupyterhub(tmp_path, page, screenshot):
         page.wait_for_url(re.compile(r"/user/alice/"))
         page.goto(f"{hub.url}/user/alice/files/{feedback_paths['alice']}")
         expect(page.get_by_role("heading", name=f"perceptron (Score: {expected['alice']:.1f} / ")).to_be_visible()
+        # the formulas are drawn (MathML: nothing to load from a CDN, which this hub cannot reach), none left as TeX
+        expect(page.locator("math").first).to_be_visible()
+        assert page.locator("math").count() > 20 and page.locator("math").first.bounding_box()["width"] > 0
+        expect(page.get_by_text("$\\hat{y}$")).to_have_count(0)
         screenshot(page, "alice-feedback", full_page=True)
         response = page.goto(f"{hub.url}/user/bob/files/{feedback_paths['bob']}")
         assert response.status == 403, response.status

@@ -2,6 +2,8 @@
 
 The graded end-to-end outcomes of the same attacks are in ``test_security.py``.
 """
+import html
+
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
@@ -96,3 +98,45 @@ def test_sanitize_notebook_removes_scripts_and_keeps_harmless_text():
     assert set(data) == {"text/html", "text/plain"} and data["text/html"] == "<b>ok</b>bad()"
     assert code.outputs[1]["text"] == "<script>stays text</script>"  # a stream is shown as text
     nbformat.validate(nb)
+
+
+# ---------------------------------------------------------------- the feedback's math as MathML
+
+
+def _page(markdown_html, output_html="<pre>$ 5 and $10</pre>"):
+    """A page as nbconvert's classic template writes it: a Markdown cell, then a code cell's output."""
+    return (f'<html><body><div class="text_cell_render border-box-sizing rendered_html">{markdown_html}</div>'
+            f'<div class="output_area">{output_html}</div></body></html>')
+
+
+def test_the_feedbacks_tex_becomes_mathml_and_code_and_outputs_stay_as_they_are():
+    from course_utils.instructor.publish import math_to_mathml
+
+    page, converted, left = math_to_mathml(_page(
+        r"<p>The prediction $\hat{y}$ of $z = \mathbf{w} \cdot \mathbf{x} + b$, with \(\eta > 0\):</p>"
+        r"<p>$$\hat{y} = \begin{cases} 1 & \text{if } z \ge 0,\\ 0 & \text{otherwise.}\end{cases}$$</p>"
+        r"<p>It costs $ 5 and $10, and <code>$x$</code> is code.</p>"))
+    assert (converted, left) == (4, 0)
+    assert page.count("<math") == 4 and page.count('display="block"') == 1 and page.count('display="inline"') == 3
+    assert "$\\hat{y}$" not in page and "\\(" not in page
+    assert "It costs $ 5 and $10, and <code>$x$</code> is code." in page  # neither money nor code is math
+    assert "<pre>$ 5 and $10</pre>" in page  # an output is not Markdown
+
+
+@pytest.mark.parametrize("tex", [r"\text{<script>alert(1)</script>}", r"\href{javascript:alert(1)}{x}",
+                                 r"\text{<img src=x onerror=alert(1)>}"])
+def test_tex_that_would_carry_markup_or_links_is_left_as_tex(tex):
+    from course_utils.instructor.publish import math_to_mathml
+
+    page, converted, left = math_to_mathml(_page(f"<p>an answer: ${html.escape(tex)}$</p>"))  # as nbconvert writes it
+    assert (converted, left) == (0, 1)
+    assert "<math" not in page and "<script" not in page and "href=" not in page and "<img" not in page
+    assert "alert(1)" in page  # still there, as text
+
+
+def test_tex_that_cannot_be_converted_is_left_for_the_reader():
+    from course_utils.instructor.publish import math_to_mathml
+
+    page, converted, left = math_to_mathml(_page(r"<p>$\undefinedmacro{x}$, $\left( x$ and $x^2$</p>"))
+    assert (converted, left) == (1, 2)
+    assert r"$\undefinedmacro{x}$, $\left( x$ and " in page and page.count("<math") == 1

@@ -93,6 +93,8 @@ def generate_feedback(assignment, course_dir=".", students=None):
     the HTML files are kept: anything else nbgrader would copy from ``autograded/`` (a link, a file a kernel wrote)
     is removed.
     """
+    from .publish import math_to_mathml
+
     check_assignment(assignment, course_dir)
     api = nbgrader_api(course_dir, config=feedback_config())
     available = students_with("autograded", assignment, course_dir)
@@ -106,6 +108,8 @@ def generate_feedback(assignment, course_dir=".", students=None):
     for student, folder in folders.items():
         run_nbgrader(api.generate_feedback(assignment, student), f"generate the feedback of {student} for {assignment!r}")
         _keep_only_html(folder)
+        for page in folder.glob("*.html"):  # formulas drawn by the browser, offline too (not MathJax from a CDN)
+            page.write_text(math_to_mathml(page.read_text(encoding="utf-8"))[0], encoding="utf-8")
     return sorted(p for folder in folders.values() for p in folder.glob("*.html"))
 
 

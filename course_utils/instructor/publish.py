@@ -11,6 +11,9 @@
   harmless Markdown are left exactly as they are.
 * ``HideHiddenTests``, a preprocessor of nbgrader's ``GenerateFeedback``: the feedback shows each test's result but
   neither the source of its hidden tests nor the traceback lines that would quote them.
+* ``math_to_mathml(page)``: the TeX math of a feedback page's Markdown cells as MathML, which browsers draw without
+  any script, so the formulas read right offline and in JupyterLab's HTML viewer (nbgrader's page would load
+  MathJax from a CDN). Only MathML's presentation elements and attributes are let through.
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ from traitlets import Bool
 
 from .diagnostics import Finding, listed
 
-__all__ = ["publish_notebooks", "sanitize_notebook", "HideHiddenTests", "SAFE_OUTPUT_KEYS"]
+__all__ = ["publish_notebooks", "sanitize_notebook", "HideHiddenTests", "math_to_mathml", "SAFE_OUTPUT_KEYS"]
 
 SAFE_OUTPUT_KEYS = {"metadata", "text/plain", "text/latex", "application/json", "image/png", "image/jpeg"}
 _TAGS = ["a", "abbr", "acronym", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -139,3 +142,71 @@ class HideHiddenTests(Preprocessor):
                                         "(no traceback: this test cell also runs hidden tests, whose code is not "
                                         "shown)"]
         return cell, resources
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# Math in the feedback: TeX -> MathML
+
+# $$display$$, \[display\], \(inline\), $inline$ (not "$ 5 and $"): the delimiters Jupyter's Markdown gives MathJax
+_MATH = re.compile(r"\$\$(?P<d1>.+?)\$\$|\\\[(?P<d2>.+?)\\\]|\\\((?P<i1>.+?)\\\)|\$(?P<i2>[^\s$](?:[^$]*?[^\s$\\])?)\$", re.S)
+_MATHML_TAGS = {"math", "mrow", "mi", "mn", "mo", "mtext", "mspace", "ms", "mfrac", "msqrt", "mroot", "mstyle",
+                "merror", "mpadded", "mphantom", "msub", "msup", "msubsup", "munder", "mover", "munderover",
+                "mtable", "mtr", "mtd", "menclose", "semantics", "annotation", "mfenced"}
+_MATHML_ATTRIBUTES = {"xmlns", "display", "mathvariant", "accent", "accentunder", "stretchy", "fence", "separator",
+                      "lspace", "rspace", "minsize", "maxsize", "largeop", "movablelimits", "symmetric", "form",
+                      "linethickness", "displaystyle", "scriptlevel", "width", "height", "depth", "columnalign",
+                      "rowalign", "columnspacing", "rowspacing", "columnlines", "rowlines", "frame", "notation",
+                      "open", "close", "separators", "encoding"}
+
+
+def _mathml(tex: str, display: bool):
+    """The MathML element for ``tex`` (a BeautifulSoup tag), or None when it cannot be converted, names a macro
+    latex2mathml does not know, or holds anything but MathML's presentation elements and attributes
+    (``\\text{<script>}``, ``\\href``): such math is left as TeX."""
+    from bs4 import BeautifulSoup
+    from latex2mathml.converter import convert
+
+    try:
+        markup = convert(tex, display="block" if display else "inline")
+    except Exception:  # noqa: BLE001  latex2mathml raises many kinds on TeX it does not know: keep the TeX
+        return None
+    math = BeautifulSoup(markup, "html.parser").find("math")
+    if math is None:
+        return None
+    for element in [math, *math.find_all(True)]:
+        if element.name not in _MATHML_TAGS or set(element.attrs) - _MATHML_ATTRIBUTES:
+            return None
+        if element.name == "mi" and re.match(r"\\[A-Za-z]", element.get_text()):  # a macro it does not know
+            return None
+    return math
+
+
+def math_to_mathml(page: str) -> tuple[str, int, int]:
+    """Replace the TeX math in the Markdown cells of an HTML page (nbconvert's classic or lab template) by MathML.
+
+    Code, preformatted text and outputs are left alone. Returns ``(page, converted, left as TeX)``.
+    """
+    from bs4 import BeautifulSoup, NavigableString
+
+    soup = BeautifulSoup(page, "html.parser")
+    converted = left = 0
+    for cell in soup.select("div.text_cell_render, div.jp-RenderedMarkdown"):
+        for text in list(cell.find_all(string=True)):
+            if text.find_parent(["code", "pre", "script", "style", "math"]) or not _MATH.search(text):
+                continue
+            pieces, last = [], 0
+            for match in _MATH.finditer(text):
+                display = match.group("d1") is not None or match.group("d2") is not None
+                tex = next(group for group in match.groups() if group is not None)
+                math = _mathml(tex.strip(), display)
+                if math is None:
+                    left += 1
+                    continue
+                converted += 1
+                pieces += [NavigableString(text[last:match.start()]), math]
+                last = match.end()
+            if pieces:
+                for piece in [*pieces, NavigableString(text[last:])]:
+                    text.insert_before(piece)
+                text.extract()
+    return str(soup), converted, left
