@@ -266,9 +266,6 @@ class _GradientModel:
         """
         scores, caches = self._forward(X, keep=True)
         loss, dz = self._head(scores, targets, with_loss)
-        if tally is not None:
-            tally[1] += self._correct(scores, targets)
-            tally[2] += scores.shape[0]
         grads = {}
         for i in range(len(self._layers) - 1, -1, -1):
             W, b = self._layers[i]
@@ -282,6 +279,8 @@ class _GradientModel:
             loss = loss + self._penalty(l2)
         if tally is not None:
             tally[0] += loss * scores.shape[0]
+            tally[1] += self._correct(scores, targets)
+            tally[2] += scores.shape[0]
         return loss, {name: grads[name] for name in self.params}
 
     def _evaluate(self, X, targets, l2, prefix, history, chunk=1024):
@@ -388,6 +387,7 @@ class _LinearModel(_GradientModel):
     """
 
     _layers = (("W", "b"),)
+
 
 class LogisticRegression(_LinearModel):
     """Logistic regression: ``P(y = 1 | x) = sigmoid(x @ W + b)``, trained on the binary cross-entropy.

@@ -101,7 +101,6 @@ class SGD(Optimizer):
     def __init__(self, learning_rate=0.1):
         self.learning_rate = check_positive_number(learning_rate, "learning_rate")
 
-
     def _update(self, params, grads, state, scratch_grads=False):
         """``update`` without the input checks, for a training loop that checked params and grads once.
 
@@ -111,7 +110,6 @@ class SGD(Optimizer):
         for name, w in params.items():
             w -= np.multiply(grads[name], self.learning_rate, out=grads[name] if scratch_grads else None)
         return state
-
 
 
 class Momentum(Optimizer):
@@ -124,7 +122,6 @@ class Momentum(Optimizer):
         self.learning_rate = check_positive_number(learning_rate, "learning_rate")
         self.momentum = _check_rate(momentum, "momentum", 0.9)
 
-
     def _update(self, params, grads, state, scratch_grads=False):
         """``update`` without the input checks (see ``SGD._update``); the velocities are updated in place."""
         velocity = state.setdefault("velocity", {})
@@ -134,7 +131,6 @@ class Momentum(Optimizer):
             v -= np.multiply(grads[name], self.learning_rate, out=grads[name] if scratch_grads else None)
             w += v
         return state
-
 
 
 class RMSprop(Optimizer):
@@ -149,7 +145,6 @@ class RMSprop(Optimizer):
         self.learning_rate = check_positive_number(learning_rate, "learning_rate")
         self.rho = _check_rate(rho, "rho", 0.9)
         self.epsilon = check_positive_number(epsilon, "epsilon")
-
 
     def _update(self, params, grads, state, scratch_grads=False):
         """``update`` without the input checks (see ``SGD._update``); the running means are updated in place."""
@@ -167,7 +162,6 @@ class RMSprop(Optimizer):
         return state
 
 
-
 class Adam(Optimizer):
     """Adam (Kingma & Ba, 2015): momentum on the gradient and per-parameter step sizes, both bias-corrected.
 
@@ -179,7 +173,6 @@ class Adam(Optimizer):
         self.learning_rate = check_positive_number(learning_rate, "learning_rate")
         self.beta1, self.beta2 = _check_rate(beta1, "beta1", 0.9), _check_rate(beta2, "beta2", 0.999)
         self.epsilon = check_positive_number(epsilon, "epsilon")
-
 
     def _update(self, params, grads, state, scratch_grads=False):
         """``update`` without the input checks (see ``SGD._update``); the moments are updated in place."""
@@ -201,7 +194,6 @@ class Adam(Optimizer):
             step /= denominator
             w -= step
         return state
-
 
 
 _OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "rmsprop": RMSprop, "adam": Adam}
