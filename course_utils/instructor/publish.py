@@ -12,8 +12,8 @@
 * ``HideHiddenTests``, a preprocessor of nbgrader's ``GenerateFeedback``: the feedback shows each test's result but
   neither the source of its hidden tests nor the traceback lines that would quote them.
 * ``math_to_mathml(page)``: the TeX math of a feedback page's Markdown cells as MathML, which browsers draw without
-  any script, so the formulas read right offline and in JupyterLab's HTML viewer (nbgrader's page would load
-  MathJax from a CDN). Only MathML's presentation elements and attributes are let through.
+  any script, so the formulas read right offline (nbgrader's page loads MathJax from a CDN). Only MathML's
+  presentation elements and attributes are let through.
 """
 from __future__ import annotations
 
@@ -148,7 +148,10 @@ class HideHiddenTests(Preprocessor):
 # Math in the feedback: TeX -> MathML
 
 # $$display$$, \[display\], \(inline\), $inline$ (not "$ 5 and $"): the delimiters Jupyter's Markdown gives MathJax
-_MATH = re.compile(r"\$\$(?P<d1>.+?)\$\$|\\\[(?P<d2>.+?)\\\]|\\\((?P<i1>.+?)\\\)|\$(?P<i2>[^\s$](?:[^$]*?[^\s$\\])?)\$", re.S)
+_MATH = re.compile(r"\$\$(?P<d1>.+?)\$\$"
+                   r"|\\\[(?P<d2>.+?)\\\]"
+                   r"|\\\((?P<i1>.+?)\\\)"
+                   r"|\$(?P<i2>[^\s$](?:[^$]*?[^\s$\\])?)\$", re.S)
 _MATHML_TAGS = {"math", "mrow", "mi", "mn", "mo", "mtext", "mspace", "ms", "mfrac", "msqrt", "mroot", "mstyle",
                 "merror", "mpadded", "mphantom", "msub", "msup", "msubsup", "munder", "mover", "munderover",
                 "mtable", "mtr", "mtd", "menclose", "semantics", "annotation", "mfenced"}
@@ -192,7 +195,7 @@ def math_to_mathml(page: str) -> tuple[str, int, int]:
     converted = left = 0
     for cell in soup.select("div.text_cell_render, div.jp-RenderedMarkdown"):
         for text in list(cell.find_all(string=True)):
-            if text.find_parent(["code", "pre", "script", "style", "math"]) or not _MATH.search(text):
+            if text.find_parent(["code", "pre", "script", "style", "math"]):
                 continue
             pieces, last = [], 0
             for match in _MATH.finditer(text):
