@@ -65,7 +65,8 @@ def role_of(username):
     return "instructor" if username in INSTRUCTORS else "student"
 
 
-# The thread pools of NumPy's BLAS (OpenMP, OpenBLAS, MKL) and of TensorFlow's ops
+# The thread pools of NumPy's BLAS (OpenMP, OpenBLAS, MKL) and of TensorFlow's ops. The hub's image need not have
+# course_utils, so this is a copy of course_utils.instructor.sandbox.THREAD_VARIABLES (tests/test_deploy.py checks).
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS")
 
 

@@ -21,6 +21,14 @@ def hook(monkeypatch):
     return config.Spawner.pre_spawn_hook
 
 
+def test_the_thread_variables_are_those_the_grading_sandbox_sets():
+    from course_utils.instructor.sandbox import THREAD_VARIABLES
+
+    namespace = {"get_config": traitlets.config.Config}
+    exec(compile(CONFIG.read_text(), str(CONFIG), "exec"), namespace)  # noqa: S102
+    assert namespace["THREAD_VARIABLES"] == THREAD_VARIABLES == THREADS
+
+
 def spawn(hook, name, cpu_limit=None, environment=None):
     spawner = SimpleNamespace(user=SimpleNamespace(name=name), cpu_limit=cpu_limit, environment=environment or {},
                               log=logging.getLogger("test"))
